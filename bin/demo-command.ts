@@ -1,0 +1,60 @@
+import { cp, mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { git } from "../sandbox/workspace.ts";
+import { DEMO_HELP } from "./help.ts";
+import { limitsOf, parseFlags, priceFor } from "./run-options.ts";
+import { runSession, type SessionIO } from "./session.ts";
+
+const DEMO = fileURLToPath(new URL("../test/fixtures/demo/", import.meta.url));
+
+/** The whole pipeline on a bundled sample repository, driven by a scripted model over real HTTP. */
+export async function demoCommand(args: string[], io: SessionIO): Promise<number> {
+  const flags = parseFlags(args, ["output", "action-format", "step-limit", "cost-limit", "time-limit", "timeout", "retries", "json", "keep", "help"]);
+  if (flags.help) {
+    io.stdout.write(DEMO_HELP);
+    return 0;
+  }
+  const scriptFile = join(DEMO, "script.json");
+  const banner = flags.json ? io.stderr : io.stdout;
+  banner.write(
+    `molt demo: the model is scripted. Its replies come from ${relative(process.cwd(), scriptFile) || scriptFile},\n` +
+      "served over HTTP on 127.0.0.1 by molt's scripted OpenAI-compatible server: no API key, no network.\n" +
+      "The repository, the workspace, the commands and the record are all real.\n\n",
+  );
+  const repo = await makeSampleRepo();
+  try {
+    return await runSession(
+      {
+        repo,
+        base: undefined,
+        issue: await readFile(join(DEMO, "issue.md"), "utf8"),
+        model: "scripted-demo",
+        baseUrl: undefined,
+        apiKey: undefined,
+        scriptFile,
+        output: flags.output,
+        actionFormat: flags["action-format"],
+        limits: limitsOf(flags),
+        retries: flags.retries,
+        price: priceFor("scripted-demo", flags),
+        json: flags.json,
+        keep: flags.keep,
+        apply: false,
+      },
+      io,
+    );
+  } finally {
+    // A kept workspace borrows the sample repository's objects, so it stays too.
+    if (!flags.keep) await rm(dirname(repo), { recursive: true, force: true });
+  }
+}
+
+async function makeSampleRepo(): Promise<string> {
+  const dir = join(await mkdtemp(join(tmpdir(), "molt-demo-")), "tiny-durations");
+  await cp(join(DEMO, "repo"), dir, { recursive: true });
+  const identity = { GIT_AUTHOR_NAME: "molt demo", GIT_AUTHOR_EMAIL: "demo@molt.invalid", GIT_COMMITTER_NAME: "molt demo", GIT_COMMITTER_EMAIL: "demo@molt.invalid" };
+  await git(dir, identity).init().add(".").commit("tiny-durations 1.2.0");
+  return dir;
+}

@@ -1,0 +1,31 @@
+/** Small text helpers shared by the printers. */
+
+export function formatMs(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  const minutes = Math.floor(ms / 60_000);
+  return `${minutes} min ${Math.round((ms % 60_000) / 1000)} s`;
+}
+
+export function formatTokens(count: number): string {
+  return count < 10_000 ? String(count) : `${(count / 1000).toFixed(1)}k`;
+}
+
+export function formatCost(usd: number): string {
+  return `$${usd.toFixed(usd < 1 ? 4 : 2)}`;
+}
+
+/** The first line of a command, cut to `width` characters, marked when anything was left out. */
+export function oneLine(text: string, width: number): string {
+  const lines = text.trim().split("\n");
+  let line = lines[0] ?? "";
+  const more = lines.length > 1;
+  if (line.length > width) return `${line.slice(0, Math.max(width - 1, 1))}…`;
+  if (more) line += " …";
+  return line;
+}
+
+/** How many files a unified diff touches. */
+export function filesInPatch(patch: string): number {
+  return patch.match(/^diff --git /gm)?.length ?? 0;
+}

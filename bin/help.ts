@@ -1,0 +1,63 @@
+import { MOLT_VERSION } from "../core/version.ts";
+
+export const MAIN_HELP = `molt ${MOLT_VERSION}: a self-evolving software-engineering agent runtime
+
+Usage: molt <command> [flags]
+
+Commands:
+  run     work an issue in a git repository and leave a patch
+  demo    run the whole pipeline offline on a bundled sample repository, with a scripted model
+  help    show help for a command: molt help run
+
+Flags:
+  -h, --help     show help
+  -v, --version  print molt's version
+
+Exit codes: 0 the agent submitted; 1 the run ended otherwise (limits, format errors, model
+failure); 2 bad usage or bad input.
+
+Environment: OPENAI_API_KEY, OPENAI_BASE_URL, MOLT_MODEL. See the README for endpoints.
+`;
+
+const RUN_FLAGS = `  --action-format F   how the model acts: tools (a bash function call; default) or text
+                      (one \`\`\`bash block per reply)
+  --step-limit N      stop after N model calls (default 250; 0 means no limit)
+  --cost-limit USD    stop once the model calls cost this much (default 3; 0 means no limit)
+  --time-limit SEC    stop after this many seconds (default: no limit)
+  --timeout SEC       kill a command after this many seconds (default 60)
+  --retries N         retry a failed model call up to N times, with backoff (default 4)
+  --price-in USD      price of a million input tokens (default: molt's table; unknown models cost 0)
+  --price-out USD     price of a million output tokens
+  -o, --output DIR    where the run's files go (default ./molt-runs/<run id>)
+  --json              print every event as one JSON line instead of the plain lines
+  --keep              keep the agent's workspace (a private clone) after the run`;
+
+export const RUN_HELP = `Usage: molt run --model NAME [--repo DIR] (--issue TEXT | --issue-file FILE | < issue.md) [flags]
+
+Works an issue in a private clone of the repository at HEAD (or --base), then writes the
+agent's change as patch.diff. Your checkout, its branches and its index are never changed,
+unless you pass --apply.
+
+  --repo DIR          the git repository to work on (default: the current folder)
+  --base COMMIT       the commit to start from (default HEAD)
+  --issue TEXT        the issue to resolve
+  --issue-file FILE   read the issue from a file (or pipe it on standard input)
+  --model NAME        the model (or MOLT_MODEL); script:FILE serves a JSON list of replies
+                      from molt's scripted OpenAI-compatible server instead of a model
+  --base-url URL      an OpenAI-compatible endpoint (or OPENAI_BASE_URL; default OpenAI).
+                      The key comes from OPENAI_API_KEY; local servers need none.
+  --apply             apply the patch to your checkout if the agent submitted and it applies cleanly
+${RUN_FLAGS}
+
+The run folder holds events.jsonl (every event, one JSON line each, written as it happens),
+patch.diff, and <run id>.traj.json (mini-SWE-agent's trajectory layout).
+`;
+
+export const DEMO_HELP = `Usage: molt demo [flags]
+
+Runs molt end to end with no API key and no network: a small bundled repository with a real
+bug and a failing test, an issue, and a scripted model served over HTTP on 127.0.0.1 by
+molt's scripted OpenAI-compatible server. The model is scripted; everything else is real.
+
+${RUN_FLAGS}
+`;

@@ -1,0 +1,48 @@
+import { demoCommand } from "./demo-command.ts";
+import { DEMO_HELP, MAIN_HELP, RUN_HELP } from "./help.ts";
+import { runCommand } from "./run-command.ts";
+import { UsageError } from "./usage-error.ts";
+import { MOLT_VERSION } from "../core/version.ts";
+
+const HELP: Record<string, string> = { run: RUN_HELP, demo: DEMO_HELP };
+
+/** Runs one molt command line and returns its exit code. Errors never escape as stack traces. */
+export async function main(args: string[]): Promise<number> {
+  const io = { stdout: process.stdout, stderr: process.stderr };
+  try {
+    const [command, ...rest] = args;
+    switch (command) {
+      case undefined:
+      case "-h":
+      case "--help":
+        io.stdout.write(MAIN_HELP);
+        return 0;
+      case "-v":
+      case "--version":
+        io.stdout.write(`${MOLT_VERSION}\n`);
+        return 0;
+      case "help": {
+        const topic = rest[0];
+        if (topic === undefined) io.stdout.write(MAIN_HELP);
+        else if (HELP[topic]) io.stdout.write(HELP[topic]);
+        else throw new UsageError(`no command "${topic}" (commands: run, demo)`);
+        return 0;
+      }
+      case "run":
+        return await runCommand(rest, io);
+      case "demo":
+        return await demoCommand(rest, io);
+      default:
+        throw new UsageError(`unknown command "${command}" (commands: run, demo; see molt --help)`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr.write(`molt: ${error.message}\n`);
+      return 2;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    io.stderr.write(`molt: internal error: ${message.split("\n", 1)[0]}${process.env.MOLT_DEBUG ? "" : " (set MOLT_DEBUG=1 for details)"}\n`);
+    if (process.env.MOLT_DEBUG && error instanceof Error) io.stderr.write(`${error.stack}\n`);
+    return 1;
+  }
+}

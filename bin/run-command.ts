@@ -1,0 +1,16 @@
+import { RUN_HELP } from "./help.ts";
+import { parseFlags, runConfigOf } from "./run-options.ts";
+import { runSession, type SessionIO } from "./session.ts";
+
+export async function runCommand(args: string[], io: SessionIO): Promise<number> {
+  const flags = parseFlags(args, [
+    "repo", "base", "issue", "issue-file", "model", "base-url", "output", "action-format", "step-limit",
+    "cost-limit", "time-limit", "timeout", "retries", "price-in", "price-out", "json", "keep", "apply", "help",
+  ]);
+  if (flags.help) {
+    io.stdout.write(RUN_HELP);
+    return 0;
+  }
+  const config = await runConfigOf(flags, process.env, process.stdin);
+  return runSession(config, io);
+}

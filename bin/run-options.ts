@@ -1,0 +1,186 @@
+import { readFile } from "node:fs/promises";
+import { parseArgs } from "node:util";
+import { z } from "zod";
+import { ActionFormat, type Limits } from "../core/events.ts";
+import { priceOf, type Price } from "../core/pricing.ts";
+import { UsageError } from "./usage-error.ts";
+
+/** Everything a run needs to know, checked. */
+export interface RunConfig {
+  repo: string;
+  base: string | undefined;
+  issue: string;
+  model: string;
+  baseUrl: string | undefined;
+  apiKey: string | undefined;
+  /** Set when the model is `script:FILE`: molt serves the script itself. */
+  scriptFile: string | undefined;
+  output: string | undefined;
+  actionFormat: ActionFormat;
+  limits: Limits;
+  retries: number;
+  price: Price;
+  json: boolean;
+  keep: boolean;
+  apply: boolean;
+}
+
+const flagSpec = {
+  repo: { type: "string" },
+  base: { type: "string" },
+  issue: { type: "string" },
+  "issue-file": { type: "string" },
+  model: { type: "string" },
+  "base-url": { type: "string" },
+  output: { type: "string", short: "o" },
+  "action-format": { type: "string" },
+  "step-limit": { type: "string" },
+  "cost-limit": { type: "string" },
+  "time-limit": { type: "string" },
+  timeout: { type: "string" },
+  retries: { type: "string" },
+  "price-in": { type: "string" },
+  "price-out": { type: "string" },
+  json: { type: "boolean" },
+  keep: { type: "boolean" },
+  apply: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+export type FlagName = keyof typeof flagSpec;
+
+const wholeNumber = z
+  .string()
+  .regex(/^\d+$/, "must be a whole number")
+  .transform(Number);
+const amount = z
+  .string()
+  .refine((value) => /^\d+(\.\d+)?$|^\.\d+$/.test(value.trim()), "must be a number of 0 or more")
+  .transform(Number);
+const seconds = amount.refine((value) => value > 0, "must be more than 0 seconds");
+
+const Flags = z.object({
+  repo: z.string().min(1, "must name a folder").default("."),
+  base: z.string().min(1).optional(),
+  issue: z.string().optional(),
+  "issue-file": z.string().min(1, "must name a file").optional(),
+  model: z.string().min(1, "must name a model").optional(),
+  "base-url": z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
+  output: z.string().min(1, "must name a folder").optional(),
+  "action-format": z.enum(ActionFormat.options, { error: "must be tools or text" }).default("tools"),
+  "step-limit": wholeNumber.default(250),
+  "cost-limit": amount.default(3),
+  "time-limit": amount.default(0),
+  timeout: seconds.default(60),
+  retries: wholeNumber.refine((value) => value <= 20, "must be 20 or fewer").default(4),
+  "price-in": amount.optional(),
+  "price-out": amount.optional(),
+  json: z.boolean().default(false),
+  keep: z.boolean().default(false),
+  apply: z.boolean().default(false),
+  help: z.boolean().default(false),
+});
+export type Flags = z.infer<typeof Flags>;
+
+/** Parses a command's flags; only the names in `allowed` are accepted. */
+export function parseFlags(args: string[], allowed: readonly FlagName[]): Flags {
+  const options = Object.fromEntries(allowed.map((name) => [name, flagSpec[name]]));
+  let values: Record<string, unknown>;
+  try {
+    values = parseArgs({ args, options, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    throw new UsageError(describeParseError(error));
+  }
+  const parsed = Flags.safeParse(values);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const name = String(issue.path[0]);
+    throw new UsageError(`--${name} ${issue.message} (got "${String(values[name])}")`);
+  }
+  return parsed.data;
+}
+
+function describeParseError(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const unknown = /Unknown option '([^']+)'/.exec(message);
+  if (unknown) return `unknown option ${unknown[1]}`;
+  const positional = /Unexpected argument '([^']+)'/.exec(message);
+  if (positional) return `unexpected argument "${positional[1]}"`;
+  const missing = /Option '(?:-\w, )?(--[\w-]+)[^']*' argument missing/.exec(message);
+  if (missing) return `${missing[1]} needs a value`;
+  return message.split("\n", 1)[0]!;
+}
+
+export function limitsOf(flags: Flags): Limits {
+  return {
+    stepLimit: flags["step-limit"],
+    costLimit: flags["cost-limit"],
+    timeLimitSec: flags["time-limit"],
+    commandTimeoutSec: flags.timeout,
+  };
+}
+
+export function priceFor(model: string, flags: Flags): Price {
+  const known = priceOf(model);
+  return { inPerMTok: flags["price-in"] ?? known.inPerMTok, outPerMTok: flags["price-out"] ?? known.outPerMTok };
+}
+
+/** The issue text from --issue, --issue-file or standard input, in that order; never empty. */
+export async function readIssue(flags: Flags, stdin: NodeJS.ReadStream): Promise<string> {
+  if (flags.issue !== undefined && flags["issue-file"] !== undefined) throw new UsageError("give the issue with --issue or --issue-file, not both");
+  let issue: string;
+  if (flags.issue !== undefined) issue = flags.issue;
+  else if (flags["issue-file"] !== undefined) {
+    const file = flags["issue-file"];
+    try {
+      issue = await readFile(file, "utf8");
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a folder" : code === "EACCES" ? "permission denied" : (code ?? "unreadable");
+      throw new UsageError(`cannot read the issue file ${file}: ${why}`);
+    }
+  } else if (!stdin.isTTY) {
+    issue = await readStream(stdin);
+  } else {
+    throw new UsageError("no issue: pass --issue TEXT, --issue-file FILE, or pipe the issue on standard input");
+  }
+  if (issue.trim() === "") throw new UsageError("the issue is empty");
+  return issue;
+}
+
+async function readStream(stream: NodeJS.ReadStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** The full run configuration of `molt run`. */
+export async function runConfigOf(flags: Flags, env: NodeJS.ProcessEnv, stdin: NodeJS.ReadStream): Promise<RunConfig> {
+  const model = flags.model ?? env.MOLT_MODEL;
+  if (!model) throw new UsageError("no model: pass --model NAME or set MOLT_MODEL");
+  const scriptFile = model.startsWith("script:") ? model.slice("script:".length) : undefined;
+  if (scriptFile === "") throw new UsageError("--model script:FILE needs a file");
+  const baseUrl = flags["base-url"] ?? (env.OPENAI_BASE_URL || undefined);
+  if (baseUrl !== undefined && !URL.canParse(baseUrl)) throw new UsageError(`OPENAI_BASE_URL is not a URL (got "${baseUrl}")`);
+  const apiKey = env.OPENAI_API_KEY || undefined;
+  if (!scriptFile && !apiKey && baseUrl === undefined) {
+    throw new UsageError("no API key: set OPENAI_API_KEY, or point --base-url at an endpoint that needs none");
+  }
+  return {
+    repo: flags.repo,
+    base: flags.base,
+    issue: await readIssue(flags, stdin),
+    model,
+    baseUrl,
+    apiKey,
+    scriptFile,
+    output: flags.output,
+    actionFormat: flags["action-format"],
+    limits: limitsOf(flags),
+    retries: flags.retries,
+    price: priceFor(model, flags),
+    json: flags.json,
+    keep: flags.keep,
+    apply: flags.apply,
+  };
+}

@@ -1,0 +1,149 @@
+import { isSubmission, parseAction } from "./actions.ts";
+import type { Environment } from "./environment.ts";
+import type { EventBus } from "./event-bus.ts";
+import type { ActionFormat, ExitStatus, Limits, Totals } from "./events.ts";
+import type { Message } from "./messages.ts";
+import { ModelAborted, ModelError, type Model, type ModelReply } from "./model.ts";
+import { renderObservation } from "./observation.ts";
+import { formatErrorPrompt, systemPrompt, taskPrompt } from "./prompts.ts";
+
+export const FORMAT_ERRORS_IN_A_ROW = 3;
+
+export interface AgentOptions {
+  model: Model;
+  environment: Environment;
+  bus: EventBus;
+  actionFormat: ActionFormat;
+  limits: Limits;
+  signal?: AbortSignal;
+}
+
+export interface AgentOutcome {
+  exitStatus: ExitStatus;
+  /** Why the run ended, in one line. */
+  reason: string;
+  messages: Message[];
+  totals: Totals;
+}
+
+/**
+ * mini-SWE-agent's loop: a linear history; each reply holds one bash command, which runs
+ * and whose output comes back as the next message, until the agent submits or a limit ends it.
+ */
+export class Agent {
+  readonly #options: AgentOptions;
+  readonly #messages: Message[] = [];
+  readonly #totals: Totals = { steps: 0, promptTokens: 0, completionTokens: 0, cost: 0, apiCalls: 0, elapsedMs: 0 };
+  #formatErrors = 0;
+
+  constructor(options: AgentOptions) {
+    this.#options = options;
+  }
+
+  async run(issue: string): Promise<AgentOutcome> {
+    const { actionFormat } = this.#options;
+    const started = performance.now();
+    this.#messages.push({ role: "system", content: systemPrompt(actionFormat) });
+    this.#messages.push({ role: "user", content: taskPrompt(issue, actionFormat) });
+    let end: { exitStatus: ExitStatus; reason: string };
+    try {
+      end = await this.#loop(started);
+    } catch (error) {
+      if (error instanceof ModelAborted || this.#options.signal?.aborted) end = { exitStatus: "Interrupted", reason: "the run was interrupted" };
+      else if (error instanceof ModelError) end = { exitStatus: "ModelError", reason: error.message };
+      else end = { exitStatus: "EnvironmentError", reason: error instanceof Error ? error.message : String(error) };
+    }
+    this.#totals.elapsedMs = performance.now() - started;
+    return { ...end, messages: this.#messages, totals: { ...this.#totals } };
+  }
+
+  async #loop(started: number): Promise<{ exitStatus: ExitStatus; reason: string }> {
+    const { limits, signal } = this.#options;
+    for (;;) {
+      if (signal?.aborted) return { exitStatus: "Interrupted", reason: "the run was interrupted" };
+      if (limits.stepLimit > 0 && this.#totals.steps >= limits.stepLimit) {
+        return { exitStatus: "LimitsExceeded", reason: `the step limit of ${limits.stepLimit} was reached` };
+      }
+      if (limits.costLimit > 0 && this.#totals.cost >= limits.costLimit) {
+        return { exitStatus: "LimitsExceeded", reason: `the cost limit of $${limits.costLimit} was reached` };
+      }
+      if (limits.timeLimitSec > 0 && performance.now() - started >= limits.timeLimitSec * 1000) {
+        return { exitStatus: "TimeExceeded", reason: `the time limit of ${limits.timeLimitSec} s was reached` };
+      }
+      const step = ++this.#totals.steps;
+      const reply = await this.#query(step);
+      const action = parseAction(this.#options.actionFormat, reply.content, reply.toolCalls);
+      if (!action.ok) {
+        if (this.#formatError(step, reply, action.reason)) {
+          return { exitStatus: "FormatError", reason: `${FORMAT_ERRORS_IN_A_ROW} replies in a row had no runnable command (${action.reason})` };
+        }
+        continue;
+      }
+      this.#formatErrors = 0;
+      if (await this.#act(step, action.command, reply)) return { exitStatus: "Submitted", reason: "the agent submitted" };
+    }
+  }
+
+  async #query(step: number): Promise<ModelReply> {
+    const { bus, model, signal } = this.#options;
+    bus.emit({ type: "model_request", step, messages: this.#messages.length });
+    const reply = await model.complete(this.#messages, {
+      signal,
+      onDelta: (text) => bus.emit({ type: "model_delta", step, text }),
+      onRetry: (notice) => bus.emit({ type: "model_retry", step, ...notice }),
+    });
+    this.#totals.apiCalls++;
+    this.#totals.promptTokens += reply.usage.promptTokens;
+    this.#totals.completionTokens += reply.usage.completionTokens;
+    this.#totals.cost += reply.cost;
+    bus.emit({ type: "model_response", step, content: reply.content, toolCalls: reply.toolCalls, usage: reply.usage, cost: reply.cost, ms: reply.ms });
+    this.#messages.push(assistantMessage(reply));
+    return reply;
+  }
+
+  /** Answers a reply that held no runnable command; true when that was one too many in a row. */
+  #formatError(step: number, reply: ModelReply, reason: string): boolean {
+    const { actionFormat, bus } = this.#options;
+    this.#formatErrors++;
+    bus.emit({ type: "format_error", step, reason, inARow: this.#formatErrors });
+    const content = formatErrorPrompt(reason, actionFormat);
+    if (reply.toolCalls.length > 0) {
+      // Every tool call must be answered, or the endpoint rejects the next request.
+      for (const call of reply.toolCalls) this.#messages.push({ role: "tool", tool_call_id: call.id, content });
+    } else {
+      this.#messages.push({ role: "user", content });
+    }
+    return this.#formatErrors >= FORMAT_ERRORS_IN_A_ROW;
+  }
+
+  /** Runs the command; true when it was the submission. */
+  async #act(step: number, command: string, reply: ModelReply): Promise<boolean> {
+    const { bus, environment, limits, signal } = this.#options;
+    bus.emit({ type: "command_started", step, command });
+    const result = await environment.execute(command, { signal });
+    bus.emit({
+      type: "command_finished",
+      step,
+      exitCode: result.exitCode,
+      ms: result.ms,
+      output: result.output,
+      outputTail: result.outputTail,
+      elidedChars: result.elidedChars,
+      timedOut: result.timedOut,
+    });
+    if (isSubmission(result.exitCode, result.output)) return true;
+    const content = renderObservation(result, limits.commandTimeoutSec);
+    const call = reply.toolCalls[0];
+    this.#messages.push(call ? { role: "tool", tool_call_id: call.id, content } : { role: "user", content });
+    return false;
+  }
+}
+
+function assistantMessage(reply: ModelReply): Message {
+  if (reply.toolCalls.length === 0) return { role: "assistant", content: reply.content };
+  return {
+    role: "assistant",
+    content: reply.content,
+    tool_calls: reply.toolCalls.map((call) => ({ id: call.id, type: "function", function: { name: call.name, arguments: call.arguments } })),
+  };
+}

@@ -1,0 +1,19 @@
+/** Where the agent's commands run. The loop knows nothing else about it. */
+
+export interface CommandResult {
+  /** The exit code; 128 + the signal number when a signal ended the command. */
+  exitCode: number;
+  /** The merged stdout and stderr when nothing was elided, else its head. */
+  output: string;
+  /** The end of the output when characters were elided, else "". */
+  outputTail: string;
+  elidedChars: number;
+  timedOut: boolean;
+  ms: number;
+  /** Lines that layers around the environment add after the output (tool verdicts, reminders). */
+  notes?: string[];
+}
+
+export interface Environment {
+  execute(command: string, options: { signal?: AbortSignal }): Promise<CommandResult>;
+}

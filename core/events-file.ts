@@ -1,0 +1,50 @@
+import { closeSync, openSync, readFileSync, writeSync } from "node:fs";
+import type { EventSink } from "./event-bus.ts";
+import { isTransient, MoltEvent } from "./events.ts";
+
+/**
+ * The record of a run: one JSON event per line, appended and handed to the OS as each
+ * event happens, so a run killed at any point keeps every event before the kill.
+ * Appending never rewrites what is there: the cost per event is flat however long the run.
+ */
+export class EventsFile implements EventSink {
+  readonly path: string;
+  #fd: number | undefined;
+
+  constructor(path: string) {
+    this.path = path;
+    this.#fd = openSync(path, "a");
+  }
+
+  onEvent(event: MoltEvent): void {
+    if (this.#fd === undefined || isTransient(event)) return;
+    writeSync(this.#fd, JSON.stringify(event) + "\n");
+  }
+
+  close(): void {
+    if (this.#fd === undefined) return;
+    closeSync(this.#fd);
+    this.#fd = undefined;
+  }
+}
+
+/** Reads a record back. A torn last line (a run killed mid-write) is dropped; any other bad line is an error. */
+export function readEvents(path: string): MoltEvent[] {
+  const lines = readFileSync(path, "utf8").split("\n");
+  const events: MoltEvent[] = [];
+  for (const [index, line] of lines.entries()) {
+    if (line.trim() === "") continue;
+    const isLast = index >= lines.length - 2;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(line);
+    } catch {
+      if (isLast) break;
+      throw new Error(`${path}:${index + 1}: not a JSON line`);
+    }
+    const result = MoltEvent.safeParse(parsed);
+    if (!result.success) throw new Error(`${path}:${index + 1}: not a molt event (${result.error.issues[0]?.message ?? "invalid"})`);
+    events.push(result.data);
+  }
+  return events;
+}

@@ -1,0 +1,159 @@
+import { z } from "zod";
+
+/**
+ * Every transition of a run is one of these events. The live printers, the record
+ * (events.jsonl), the trajectory and replay all read this one stream.
+ */
+
+export const ExitStatus = z.enum([
+  "Submitted",
+  "LimitsExceeded",
+  "TimeExceeded",
+  "FormatError",
+  "ModelError",
+  "Interrupted",
+  "EnvironmentError",
+]);
+export type ExitStatus = z.infer<typeof ExitStatus>;
+
+export const ActionFormat = z.enum(["tools", "text"]);
+export type ActionFormat = z.infer<typeof ActionFormat>;
+
+export const Usage = z.object({
+  promptTokens: z.number().int().nonnegative(),
+  completionTokens: z.number().int().nonnegative(),
+});
+export type Usage = z.infer<typeof Usage>;
+
+export const ToolCall = z.object({
+  id: z.string(),
+  name: z.string(),
+  arguments: z.string(),
+});
+export type ToolCall = z.infer<typeof ToolCall>;
+
+export const Limits = z.object({
+  stepLimit: z.number().int().nonnegative(),
+  costLimit: z.number().nonnegative(),
+  timeLimitSec: z.number().nonnegative(),
+  commandTimeoutSec: z.number().positive(),
+});
+export type Limits = z.infer<typeof Limits>;
+
+const at = { ts: z.number() };
+const inStep = { ...at, step: z.number().int().positive() };
+
+export const RunStarted = z.object({
+  type: z.literal("run_started"),
+  ...at,
+  runId: z.string(),
+  moltVersion: z.string(),
+  repo: z.string(),
+  baseCommit: z.string(),
+  issue: z.string(),
+  model: z.string(),
+  baseUrl: z.string().optional(),
+  actionFormat: ActionFormat,
+  limits: Limits,
+  workspace: z.string(),
+  outputDir: z.string(),
+  sandbox: z.string(),
+});
+
+export const ModelRequest = z.object({
+  type: z.literal("model_request"),
+  ...inStep,
+  messages: z.number().int(),
+});
+
+/** Streamed text of a reply. Transient: shown live, not written to the record. */
+export const ModelDelta = z.object({
+  type: z.literal("model_delta"),
+  ...inStep,
+  text: z.string(),
+});
+
+export const ModelRetry = z.object({
+  type: z.literal("model_retry"),
+  ...inStep,
+  attempt: z.number().int().positive(),
+  reason: z.string(),
+  delayMs: z.number().nonnegative(),
+});
+
+export const ModelResponse = z.object({
+  type: z.literal("model_response"),
+  ...inStep,
+  content: z.string(),
+  toolCalls: z.array(ToolCall),
+  usage: Usage,
+  cost: z.number().nonnegative(),
+  ms: z.number().nonnegative(),
+});
+
+export const FormatError = z.object({
+  type: z.literal("format_error"),
+  ...inStep,
+  reason: z.string(),
+  inARow: z.number().int().positive(),
+});
+
+export const CommandStarted = z.object({
+  type: z.literal("command_started"),
+  ...inStep,
+  command: z.string(),
+});
+
+export const CommandFinished = z.object({
+  type: z.literal("command_finished"),
+  ...inStep,
+  exitCode: z.number().int(),
+  ms: z.number().nonnegative(),
+  /** The output when nothing was elided, else its head. */
+  output: z.string(),
+  /** The end of the output when characters were elided, else "". */
+  outputTail: z.string(),
+  elidedChars: z.number().int().nonnegative(),
+  timedOut: z.boolean(),
+});
+
+export const Totals = z.object({
+  steps: z.number().int().nonnegative(),
+  promptTokens: z.number().int().nonnegative(),
+  completionTokens: z.number().int().nonnegative(),
+  cost: z.number().nonnegative(),
+  apiCalls: z.number().int().nonnegative(),
+  elapsedMs: z.number().nonnegative(),
+});
+export type Totals = z.infer<typeof Totals>;
+
+export const RunFinished = z.object({
+  type: z.literal("run_finished"),
+  ...at,
+  exitStatus: ExitStatus,
+  /** Why the run ended, in one line, when it did not end by submitting. */
+  reason: z.string(),
+  patch: z.string(),
+  patchFile: z.string(),
+  trajectoryFile: z.string(),
+  totals: Totals,
+});
+
+export const MoltEvent = z.discriminatedUnion("type", [
+  RunStarted,
+  ModelRequest,
+  ModelDelta,
+  ModelRetry,
+  ModelResponse,
+  FormatError,
+  CommandStarted,
+  CommandFinished,
+  RunFinished,
+]);
+export type MoltEvent = z.infer<typeof MoltEvent>;
+export type EventOf<T extends MoltEvent["type"]> = Extract<MoltEvent, { type: T }>;
+
+/** Events that only matter while a run is live; the record leaves them out. */
+export function isTransient(event: MoltEvent): boolean {
+  return event.type === "model_delta";
+}

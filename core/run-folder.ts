@@ -1,0 +1,30 @@
+import { randomBytes } from "node:crypto";
+import { mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+
+/** The files of one run, all in its output folder. */
+export interface RunFolder {
+  runId: string;
+  dir: string;
+  events: string;
+  patch: string;
+  trajectory: string;
+}
+
+/** A sortable, unique id: the start time and a random suffix, e.g. 20261124-063015-3f2a. */
+export function newRunId(now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+  return `${stamp}-${randomBytes(2).toString("hex")}`;
+}
+
+export function createRunFolder(dir: string | undefined, runId = newRunId()): RunFolder {
+  const folder = resolve(dir ?? join("molt-runs", runId));
+  mkdirSync(folder, { recursive: true });
+  return {
+    runId,
+    dir: folder,
+    events: join(folder, "events.jsonl"),
+    patch: join(folder, "patch.diff"),
+    trajectory: join(folder, `${runId}.traj.json`),
+  };
+}

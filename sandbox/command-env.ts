@@ -1,0 +1,28 @@
+/** Names that look like credentials; commands never see them unless passed on purpose. */
+const SECRET_NAME = /KEY|TOKEN|SECRET|PASSWORD/i;
+
+/** Settings that keep tools from waiting on a terminal that is not there. */
+const NON_INTERACTIVE: Record<string, string> = {
+  PAGER: "cat",
+  GIT_PAGER: "cat",
+  MANPAGER: "cat",
+  LESS: "-R",
+  GIT_TERMINAL_PROMPT: "0",
+  PIP_PROGRESS_BAR: "off",
+  TQDM_DISABLE: "1",
+};
+
+/** The environment variables a command sees: the user's, minus secrets, plus `extra`. */
+export function commandEnv(
+  base: NodeJS.ProcessEnv,
+  extra: Record<string, string>,
+  passNames: readonly string[] = [],
+): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(base)) {
+    if (value === undefined) continue;
+    if (SECRET_NAME.test(name) && !passNames.includes(name)) continue;
+    env[name] = value;
+  }
+  return { ...env, ...NON_INTERACTIVE, ...extra };
+}

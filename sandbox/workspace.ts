@@ -1,0 +1,129 @@
+import { copyFile, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { basename, join } from "node:path";
+import { simpleGit, type SimpleGit } from "simple-git";
+
+/** The user pointed molt at something it cannot work on; the message is one line for them. */
+export class WorkspaceError extends Error {
+  override readonly name = "WorkspaceError";
+}
+
+/**
+ * The environment of molt's own git commands: just what git needs to find itself and the
+ * user's configuration, so no variable can point it at another repository or a helper program.
+ */
+export function gitEnv(extra: Record<string, string> = {}): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const name of ["PATH", "HOME", "USER", "LANG", "LC_ALL", "TMPDIR", "XDG_CONFIG_HOME"]) {
+    const value = process.env[name];
+    if (value !== undefined) env[name] = value;
+  }
+  return { ...env, GIT_TERMINAL_PROMPT: "0", ...extra };
+}
+
+/** A simple-git for `dir`; the GIT_ variables molt sets itself must be allowed by name. */
+export function git(dir: string, extraEnv?: Record<string, string>): SimpleGit {
+  const env = gitEnv(extraEnv);
+  const allowEnvironment = Object.keys(env).filter((name) => name.startsWith("GIT_"));
+  return simpleGit({ baseDir: dir, allowEnvironment }).env(env);
+}
+
+export interface SourceRepo {
+  /** The repository's top folder. */
+  root: string;
+  /** The full hash of the commit the work starts from. */
+  baseCommit: string;
+}
+
+/** Checks that `dir` is a git repository with the commit `base` (default HEAD), without changing anything in it. */
+export async function resolveSourceRepo(dir: string, base = "HEAD"): Promise<SourceRepo> {
+  const info = await stat(dir).catch(() => undefined);
+  if (!info) throw new WorkspaceError(`${dir}: no such folder`);
+  if (!info.isDirectory()) throw new WorkspaceError(`${dir}: not a folder`);
+  let root: string;
+  try {
+    root = (await git(dir).raw("rev-parse", "--show-toplevel")).trim();
+  } catch {
+    throw new WorkspaceError(`${dir}: not a git repository`);
+  }
+  if (root === "") throw new WorkspaceError(`${dir}: not inside a git work tree`);
+  try {
+    const baseCommit = (await git(root).raw("rev-parse", "--verify", "--quiet", `${base}^{commit}`)).trim();
+    if (baseCommit === "") throw new Error("unknown");
+    return { root, baseCommit };
+  } catch {
+    throw new WorkspaceError(base === "HEAD" ? `${root}: the repository has no commits yet` : `${base}: no such commit in ${root}`);
+  }
+}
+
+/**
+ * A private checkout of the user's repository at the base commit, where the agent works.
+ * It is a local clone sharing the repository's objects: quick to make, and nothing the agent
+ * does in it (commits, stashes, branches, pushes) can reach the user's repository.
+ */
+export class Workspace {
+  readonly path: string;
+  readonly baseCommit: string;
+  readonly #container: string;
+
+  private constructor(path: string, baseCommit: string, container: string) {
+    this.path = path;
+    this.baseCommit = baseCommit;
+    this.#container = container;
+  }
+
+  static async create(source: SourceRepo, parent = tmpdir()): Promise<Workspace> {
+    const container = await mkdtemp(join(parent, "molt-"));
+    const path = join(container, basename(source.root));
+    try {
+      await git(container).clone(source.root, path, ["--shared", "--no-checkout", "--quiet"]);
+      const repo = git(path);
+      await repo.raw("remote", "remove", "origin");
+      await repo.raw("checkout", "--quiet", "--detach", source.baseCommit);
+      await repo.addConfig("user.name", "molt agent").addConfig("user.email", "agent@molt.invalid");
+    } catch (error) {
+      await rm(container, { recursive: true, force: true });
+      throw new WorkspaceError(`could not make a workspace from ${source.root}: ${firstLine(error)}`);
+    }
+    return new Workspace(path, source.baseCommit, container);
+  }
+
+  /**
+   * The change the agent made: the work tree against the base commit, new files included and
+   * ignored files left out. A private index keeps the agent's own index untouched.
+   */
+  async patch(): Promise<string> {
+    const index = join(this.#container, "molt-patch.index");
+    await copyFile(join(this.path, ".git", "index"), index).catch(() => undefined);
+    const repo = git(this.path, { GIT_INDEX_FILE: index });
+    await repo.raw("add", "--all");
+    const diff = await repo.raw("diff", "--cached", "--binary", "--no-color", "--no-ext-diff", "--no-renames", this.baseCommit);
+    await rm(index, { force: true });
+    return diff;
+  }
+
+  async remove(): Promise<void> {
+    await rm(this.#container, { recursive: true, force: true, maxRetries: 2 });
+  }
+}
+
+export type ApplyOutcome = { applied: true; message: string } | { applied: false; message: string };
+
+/** Applies a patch to the user's work tree, only when all of it applies cleanly. */
+export async function applyPatch(repoRoot: string, patch: string, patchFile: string): Promise<ApplyOutcome> {
+  if (patch.trim() === "") return { applied: false, message: "the patch is empty: nothing to apply" };
+  await writeFile(patchFile, patch);
+  const repo = git(repoRoot);
+  try {
+    await repo.raw("apply", "--check", "--binary", patchFile);
+  } catch (error) {
+    return { applied: false, message: `the patch does not apply cleanly to ${repoRoot}, so nothing was changed: ${firstLine(error)}` };
+  }
+  await repo.raw("apply", "--binary", patchFile);
+  return { applied: true, message: `the patch was applied to ${repoRoot}` };
+}
+
+function firstLine(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.trim().split("\n", 1)[0] ?? "";
+}

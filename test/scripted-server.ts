@@ -1,0 +1,216 @@
+import { readFile } from "node:fs/promises";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { z } from "zod";
+
+/**
+ * An OpenAI-compatible chat-completions server that answers from a script instead of a model.
+ * It speaks real HTTP and streams real server-sent events, so molt's real client talks to it.
+ */
+
+const ToolCallReply = z.object({ name: z.string(), arguments: z.string() });
+
+export const ScriptReply = z.union([
+  // Raw text, exactly as the model would send it.
+  z.string(),
+  z.strictObject({
+    /** Text shown before the action. */
+    thought: z.string().optional(),
+    /** The bash command, sent as a `bash` tool call or a ```bash block, as the request asks. */
+    command: z.string().optional(),
+    /** Raw text content, used as is. */
+    content: z.string().optional(),
+    /** Raw tool calls, used as is. */
+    toolCalls: z.array(ToolCallReply).optional(),
+    /** Answer with an HTTP error instead of a reply. */
+    error: z.strictObject({ status: z.number().int(), message: z.string().optional(), retryAfterSec: z.number().optional() }).optional(),
+    /** Stream part of the reply, then cut the connection. */
+    cutStream: z.boolean().optional(),
+    /** Wait this long before answering. */
+    delayMs: z.number().nonnegative().optional(),
+  }),
+]);
+export type ScriptReply = z.infer<typeof ScriptReply>;
+export const Script = z.array(ScriptReply);
+
+export async function loadScript(path: string): Promise<ScriptReply[]> {
+  const text = await readFile(path, "utf8");
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new Error(`${path}: not valid JSON`);
+  }
+  const parsed = Script.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`${path}: not a script (a JSON list of replies): ${issue ? `${issue.path.join(".")} ${issue.message}` : "invalid"}`);
+  }
+  return parsed.data;
+}
+
+export interface RecordedRequest {
+  model: string;
+  messages: { role: string; content?: unknown; tool_call_id?: string }[];
+  tools: boolean;
+  authorization: string | undefined;
+}
+
+export interface ScriptedServerOptions {
+  script: ScriptReply[];
+  /** When set, requests must carry this bearer token, or get a 401. */
+  apiKey?: string;
+  /** Keep every request for inspection (tests); off for long benchmark runs. */
+  record?: boolean;
+}
+
+export interface ScriptedServer {
+  /** The base URL to give an OpenAI client, ending in /v1. */
+  url: string;
+  requests: RecordedRequest[];
+  /** How many replies of the script have been served. */
+  served(): number;
+  close(): Promise<void>;
+}
+
+interface ChatRequest {
+  model?: string;
+  stream?: boolean;
+  tools?: unknown[];
+  messages?: { role: string; content?: unknown; tool_call_id?: string }[];
+}
+
+export async function startScriptedServer(options: ScriptedServerOptions): Promise<ScriptedServer> {
+  const requests: RecordedRequest[] = [];
+  let next = 0;
+  let callIds = 0;
+
+  const server = createServer((req, res) => {
+    void handle(req, res).catch((error: unknown) => {
+      if (!res.headersSent) sendError(res, 500, error instanceof Error ? error.message : String(error));
+      else res.destroy();
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? "").split("?")[0];
+    if (req.method === "GET" && path?.endsWith("/models")) {
+      return sendJson(res, 200, { object: "list", data: [{ id: "scripted", object: "model", owned_by: "molt" }] });
+    }
+    if (req.method !== "POST" || !path?.endsWith("/chat/completions")) return sendError(res, 404, `no route ${req.method} ${path}`);
+    const body = JSON.parse(await readBody(req)) as ChatRequest;
+    if (options.apiKey !== undefined && req.headers.authorization !== `Bearer ${options.apiKey}`) {
+      return sendError(res, 401, "Incorrect API key provided.", "invalid_api_key");
+    }
+    if (options.record !== false) {
+      requests.push({ model: body.model ?? "", messages: body.messages ?? [], tools: (body.tools?.length ?? 0) > 0, authorization: req.headers.authorization });
+    }
+    const reply = options.script[next];
+    if (reply === undefined) return sendError(res, 400, `the script has no more replies (it has ${options.script.length})`);
+    next++;
+    const step = typeof reply === "string" ? { content: reply } : reply;
+    if (step.delayMs) await new Promise((resolve) => setTimeout(resolve, step.delayMs));
+    if (step.error) {
+      const headers: Record<string, string> = step.error.retryAfterSec === undefined ? {} : { "retry-after": String(step.error.retryAfterSec) };
+      return sendError(res, step.error.status, step.error.message ?? `scripted HTTP ${step.error.status}`, undefined, headers);
+    }
+    const withTools = (body.tools?.length ?? 0) > 0;
+    const { content, toolCalls } = renderReply(step, withTools, () => `call_${++callIds}`);
+    const usage = {
+      prompt_tokens: Math.ceil(JSON.stringify(body.messages ?? []).length / 4),
+      completion_tokens: Math.ceil((content.length + JSON.stringify(toolCalls).length) / 4),
+    };
+    const model = body.model ?? "scripted";
+    if (body.stream) return streamReply(res, model, content, toolCalls, { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens }, step.cutStream ?? false);
+    sendJson(res, 200, {
+      id: `chatcmpl-${next}`,
+      object: "chat.completion",
+      created: Math.floor(Date.now() / 1000),
+      model,
+      choices: [{ index: 0, message: { role: "assistant", content, ...(toolCalls.length ? { tool_calls: toolCalls } : {}) }, finish_reason: toolCalls.length ? "tool_calls" : "stop" }],
+      usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens },
+    });
+  }
+
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/v1`,
+    requests,
+    served: () => next,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+interface WireToolCall {
+  id: string;
+  type: "function";
+  function: { name: string; arguments: string };
+}
+
+function renderReply(
+  step: Exclude<ScriptReply, string>,
+  withTools: boolean,
+  newId: () => string,
+): { content: string; toolCalls: WireToolCall[] } {
+  const toolCalls: WireToolCall[] = (step.toolCalls ?? []).map((call) => ({ id: newId(), type: "function", function: call }));
+  let content = step.content ?? step.thought ?? "";
+  if (step.command !== undefined) {
+    if (withTools) toolCalls.push({ id: newId(), type: "function", function: { name: "bash", arguments: JSON.stringify({ command: step.command }) } });
+    else content = `${content}${content ? "\n\n" : ""}\`\`\`bash\n${step.command}\n\`\`\``;
+  }
+  return { content, toolCalls };
+}
+
+function streamReply(
+  res: ServerResponse,
+  model: string,
+  content: string,
+  toolCalls: WireToolCall[],
+  usage: Record<string, number>,
+  cut: boolean,
+): void {
+  res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
+  const id = `chatcmpl-${Date.now()}`;
+  const created = Math.floor(Date.now() / 1000);
+  const chunk = (delta: object, finish: string | null = null) =>
+    `data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+  let out = chunk({ role: "assistant", content: "" });
+  // Words arrive one by one, as a model would stream them.
+  for (const piece of content.match(/\s*\S+\s*/g) ?? []) out += chunk({ content: piece });
+  if (cut) {
+    res.write(out);
+    res.destroy();
+    return;
+  }
+  toolCalls.forEach((call, index) => {
+    out += chunk({ tool_calls: [{ index, id: call.id, type: "function", function: { name: call.function.name, arguments: "" } }] });
+    out += chunk({ tool_calls: [{ index, function: { arguments: call.function.arguments } }] });
+  });
+  out += chunk({}, toolCalls.length ? "tool_calls" : "stop");
+  out += `data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model, choices: [], usage })}\n\n`;
+  out += "data: [DONE]\n\n";
+  res.end(out);
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { "content-type": "application/json", ...headers });
+  res.end(JSON.stringify(body));
+}
+
+function sendError(res: ServerResponse, status: number, message: string, code?: string, headers: Record<string, string> = {}): void {
+  sendJson(res, status, { error: { message, type: status === 401 ? "invalid_request_error" : "server_error", code: code ?? null } }, headers);
+}
