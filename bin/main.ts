@@ -1,8 +1,6 @@
-import { demoCommand } from "./demo-command.ts";
-import { DEMO_HELP, MAIN_HELP, RUN_HELP } from "./help.ts";
-import { runCommand } from "./run-command.ts";
-import { UsageError } from "./usage-error.ts";
 import { MOLT_VERSION } from "../core/version.ts";
+import { DEMO_HELP, MAIN_HELP, RUN_HELP } from "./help.ts";
+import { UsageError } from "./usage-error.ts";
 
 const HELP: Record<string, string> = { run: RUN_HELP, demo: DEMO_HELP };
 
@@ -28,10 +26,11 @@ export async function main(args: string[]): Promise<number> {
         else throw new UsageError(`no command "${topic}" (commands: run, demo)`);
         return 0;
       }
+      // Commands load on demand, so that --help and --version answer at once.
       case "run":
-        return await runCommand(rest, io);
+        return await (await import("./run-command.ts")).runCommand(rest, io);
       case "demo":
-        return await demoCommand(rest, io);
+        return await (await import("./demo-command.ts")).demoCommand(rest, io);
       default:
         throw new UsageError(`unknown command "${command}" (commands: run, demo; see molt --help)`);
     }

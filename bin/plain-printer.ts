@@ -62,7 +62,7 @@ export class PlainPrinter implements EventSink {
     const { totals } = event;
     const lines = [
       "",
-      `${event.exitStatus} after ${totals.steps} steps · ${formatTokens(totals.promptTokens)} tokens in, ${formatTokens(totals.completionTokens)} out · ${formatCost(totals.cost)} · ${formatMs(totals.elapsedMs)}`,
+      `${event.exitStatus} after ${totals.steps} step${totals.steps === 1 ? "" : "s"} · ${formatTokens(totals.promptTokens)} tokens in, ${formatTokens(totals.completionTokens)} out · ${formatCost(totals.cost)} · ${formatMs(totals.elapsedMs)}`,
     ];
     if (event.exitStatus !== "Submitted") lines.push(`  why      ${event.reason}`);
     const files = filesInPatch(event.patch);

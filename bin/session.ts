@@ -1,4 +1,5 @@
-import { writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { Agent, type AgentOutcome } from "../core/agent.ts";
 import { EventBus, type EventSink } from "../core/event-bus.ts";
 import { EventsFile } from "../core/events-file.ts";
@@ -26,6 +27,9 @@ export interface SessionIO {
  * Returns the process exit code: 0 when the agent submitted, 1 otherwise.
  */
 export async function runSession(config: RunConfig, io: SessionIO): Promise<number> {
+  if (config.output !== undefined && existsSync(join(config.output, "events.jsonl"))) {
+    throw new UsageError(`${config.output} already holds a run; choose another --output`);
+  }
   const source = await checkedSource(config);
   const script = config.scriptFile === undefined ? undefined : await checkedScript(config.scriptFile);
   const folder = createRunFolder(config.output);

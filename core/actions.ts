@@ -4,7 +4,8 @@ export const SUBMIT_MARKER = "COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT";
 
 export type ParsedAction = { ok: true; command: string } | { ok: false; reason: string };
 
-const BASH_BLOCK = /```bash[ \t]*\r?\n([\s\S]*?)\r?\n[ \t]*```/g;
+// The closing fence starts a line, so an empty block ends at once instead of running on into the next one.
+const BASH_BLOCK = /```bash[ \t]*\r?\n([\s\S]*?)^[ \t]*```/gm;
 
 /** The one bash command of a reply, or why the reply has none it can run. */
 export function parseAction(format: ActionFormat, content: string, toolCalls: ToolCall[]): ParsedAction {
@@ -12,7 +13,7 @@ export function parseAction(format: ActionFormat, content: string, toolCalls: To
 }
 
 function parseTextAction(content: string): ParsedAction {
-  const blocks = [...content.matchAll(BASH_BLOCK)].map((match) => match[1] ?? "");
+  const blocks = [...content.matchAll(BASH_BLOCK)].map((match) => (match[1] ?? "").replace(/\r\n/g, "\n"));
   if (blocks.length === 1) {
     const command = blocks[0]!.trim();
     if (command !== "") return { ok: true, command };

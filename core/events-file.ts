@@ -34,7 +34,8 @@ export function readEvents(path: string): MoltEvent[] {
   const events: MoltEvent[] = [];
   for (const [index, line] of lines.entries()) {
     if (line.trim() === "") continue;
-    const isLast = index >= lines.length - 2;
+    // Only a final line with no newline after it can have been cut short by a kill.
+    const isLast = index === lines.length - 1;
     let parsed: unknown;
     try {
       parsed = JSON.parse(line);

@@ -20,6 +20,10 @@ const PRICES: Record<string, Price> = {
   "claude-sonnet-4-5": { inPerMTok: 3, outPerMTok: 15 },
   "claude-opus-4-1": { inPerMTok: 15, outPerMTok: 75 },
   "claude-haiku-4-5": { inPerMTok: 1, outPerMTok: 5 },
+  // OpenRouter spells Claude versions with a dot.
+  "claude-sonnet-4.5": { inPerMTok: 3, outPerMTok: 15 },
+  "claude-opus-4.1": { inPerMTok: 15, outPerMTok: 75 },
+  "claude-haiku-4.5": { inPerMTok: 1, outPerMTok: 5 },
   "gemini-2.5-pro": { inPerMTok: 1.25, outPerMTok: 10 },
   "gemini-2.5-flash": { inPerMTok: 0.3, outPerMTok: 2.5 },
   "deepseek-chat": { inPerMTok: 0.27, outPerMTok: 1.1 },

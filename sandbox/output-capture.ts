@@ -40,8 +40,10 @@ export class OutputCapture {
     if (text === "") return;
     const room = this.#headChars - this.#head.length;
     if (room > 0) {
-      this.#head += text.slice(0, room);
-      text = text.slice(room);
+      // Never split a surrogate pair between the head and the rest.
+      const cut = isHighSurrogate(text.charCodeAt(room - 1)) ? room - 1 : room;
+      this.#head += text.slice(0, cut);
+      text = text.slice(cut);
     }
     this.#tail += text;
     // Trimming lazily, at twice the size, keeps the copying linear in the output's length.
@@ -50,7 +52,17 @@ export class OutputCapture {
 
   #trimTail(keep: number): void {
     if (this.#tail.length <= keep) return;
-    this.#elided += this.#tail.length - keep;
-    this.#tail = this.#tail.slice(-keep);
+    let drop = this.#tail.length - keep;
+    if (isLowSurrogate(this.#tail.charCodeAt(drop))) drop++;
+    this.#elided += drop;
+    this.#tail = this.#tail.slice(drop);
   }
+}
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
+}
+
+function isLowSurrogate(code: number): boolean {
+  return code >= 0xdc00 && code <= 0xdfff;
 }

@@ -70,6 +70,8 @@ export interface ScriptedServer {
   requests: RecordedRequest[];
   /** How many replies of the script have been served. */
   served(): number;
+  /** Milliseconds spent on each request so far, from its arrival to the end of the answer. */
+  busyMs: number[];
   close(): Promise<void>;
 }
 
@@ -85,7 +87,10 @@ export async function startScriptedServer(options: ScriptedServerOptions): Promi
   let next = 0;
   let callIds = 0;
 
+  const busyMs: number[] = [];
   const server = createServer((req, res) => {
+    const started = performance.now();
+    res.on("finish", () => busyMs.push(performance.now() - started));
     void handle(req, res).catch((error: unknown) => {
       if (!res.headersSent) sendError(res, 500, error instanceof Error ? error.message : String(error));
       else res.destroy();
@@ -98,7 +103,8 @@ export async function startScriptedServer(options: ScriptedServerOptions): Promi
       return sendJson(res, 200, { object: "list", data: [{ id: "scripted", object: "model", owned_by: "molt" }] });
     }
     if (req.method !== "POST" || !path?.endsWith("/chat/completions")) return sendError(res, 404, `no route ${req.method} ${path}`);
-    const body = JSON.parse(await readBody(req)) as ChatRequest;
+    const raw = await readBody(req);
+    const body = JSON.parse(raw) as ChatRequest;
     if (options.apiKey !== undefined && req.headers.authorization !== `Bearer ${options.apiKey}`) {
       return sendError(res, 401, "Incorrect API key provided.", "invalid_api_key");
     }
@@ -117,7 +123,7 @@ export async function startScriptedServer(options: ScriptedServerOptions): Promi
     const withTools = (body.tools?.length ?? 0) > 0;
     const { content, toolCalls } = renderReply(step, withTools, () => `call_${++callIds}`);
     const usage = {
-      prompt_tokens: Math.ceil(JSON.stringify(body.messages ?? []).length / 4),
+      prompt_tokens: Math.ceil(raw.length / 4),
       completion_tokens: Math.ceil((content.length + JSON.stringify(toolCalls).length) / 4),
     };
     const model = body.model ?? "scripted";
@@ -138,6 +144,7 @@ export async function startScriptedServer(options: ScriptedServerOptions): Promi
     url: `http://127.0.0.1:${port}/v1`,
     requests,
     served: () => next,
+    busyMs,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -1,0 +1,60 @@
+import { mkdtemp, mkdir, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { execa } from "execa";
+import { git } from "../sandbox/workspace.ts";
+
+export const MOLT = fileURLToPath(new URL("../bin/molt", import.meta.url));
+
+const made: string[] = [];
+
+/** A fresh temporary folder, removed by `cleanUp`. */
+export async function tempDir(prefix = "molt-test-"): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
+}
+
+export async function cleanUp(): Promise<void> {
+  await Promise.all(made.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+}
+
+const IDENTITY = { GIT_AUTHOR_NAME: "test", GIT_AUTHOR_EMAIL: "test@molt.invalid", GIT_COMMITTER_NAME: "test", GIT_COMMITTER_EMAIL: "test@molt.invalid" };
+
+/** A real git repository with these files committed. */
+export async function makeRepo(files: Record<string, string>): Promise<string> {
+  const dir = join(await tempDir(), "repo");
+  await writeFiles(dir, files);
+  await git(dir, IDENTITY).init().add(".").commit("initial");
+  return dir;
+}
+
+export async function writeFiles(dir: string, files: Record<string, string>): Promise<void> {
+  for (const [path, content] of Object.entries(files)) {
+    await mkdir(dirname(join(dir, path)), { recursive: true });
+    await writeFile(join(dir, path), content);
+  }
+}
+
+/** Runs ./bin/molt as a user would, with the Node that runs the tests. */
+export interface MoltResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export async function molt(args: string[], options: { env?: Record<string, string | undefined>; input?: string; cwd?: string } = {}): Promise<MoltResult> {
+  const result = await execa(process.execPath, [MOLT, ...args], {
+    cwd: options.cwd,
+    env: { OPENAI_API_KEY: "test-key", ...options.env },
+    input: options.input ?? "",
+    reject: false,
+    timeout: 120_000,
+  });
+  return { exitCode: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
+
+export async function gitOut(dir: string, ...args: string[]): Promise<string> {
+  return (await git(dir).raw(...args)).trim();
+}

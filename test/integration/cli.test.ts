@@ -1,0 +1,58 @@
+import { readFile, readdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterEach, describe, expect, test } from "vitest";
+import { cleanUp, makeRepo, molt, tempDir } from "../helpers.ts";
+
+afterEach(cleanUp);
+
+describe.each(["tools", "text"] as const)("molt demo (%s format)", (format) => {
+  test("fixes the bundled bug offline, says the model is scripted, and ends with the patch", async () => {
+    const cwd = await tempDir();
+    const result = await molt(["demo", "--action-format", format], { cwd, env: { OPENAI_API_KEY: undefined, OPENAI_BASE_URL: undefined } });
+    expect(result.stderr).toBe("");
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(/the model is scripted/);
+    expect(result.stdout).toContain("Submitted after 6 steps");
+    expect(result.stdout.trimEnd()).toMatch(/\+ {2}const minutes = Math\.floor\(\(totalSeconds % 3600\) \/ 60\);[\s\S]*$/);
+    // The tests the agent ran really passed in the workspace: node's runner reported no failures.
+    const [runId] = await readdir(join(cwd, "molt-runs"));
+    const events = (await readFile(join(cwd, "molt-runs", runId!, "events.jsonl"), "utf8")).trim().split("\n").map((line) => JSON.parse(line) as { type: string; step?: number; output?: string });
+    const testRun = events.find((event) => event.type === "command_finished" && event.step === 5);
+    expect(testRun?.output).toContain("1h 2m 5s");
+    expect(testRun?.output).toMatch(/fail 0/);
+  });
+});
+
+test("--model script:FILE serves the user's own script", async () => {
+  const repo = await makeRepo({ "a.txt": "old\n" });
+  const dir = await tempDir();
+  const script = join(dir, "script.json");
+  await writeFile(script, JSON.stringify([{ command: "echo new > a.txt" }, { command: "echo COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT" }]));
+  const result = await molt(["run", "--repo", repo, "--issue", "update a.txt", "--model", `script:${script}`, "--output", join(dir, "run")], { env: { OPENAI_API_KEY: undefined } });
+  expect(result.exitCode).toBe(0);
+  expect(await readFile(join(dir, "run", "patch.diff"), "utf8")).toContain("+new");
+});
+
+test("a script that is not a list of replies is bad input", async () => {
+  const repo = await makeRepo({ "a.txt": "old\n" });
+  const dir = await tempDir();
+  const script = join(dir, "script.json");
+  await writeFile(script, JSON.stringify({ replies: [] }));
+  const result = await molt(["run", "--repo", repo, "--issue", "x", "--model", `script:${script}`], { cwd: dir });
+  expect(result.exitCode).toBe(2);
+  expect(result.stderr).toMatch(/^molt: .*script\.json: not a script/);
+});
+
+test("help and version answer without a repository", async () => {
+  const help = await molt(["--help"]);
+  expect(help.exitCode).toBe(0);
+  expect(help.stdout).toContain("Usage: molt <command>");
+  const runHelp = await molt(["run", "--help"]);
+  expect(runHelp.stdout).toContain("--action-format");
+  expect(runHelp.stdout).toContain("--cost-limit");
+  const version = await molt(["--version"]);
+  expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  const unknown = await molt(["frobnicate"]);
+  expect(unknown.exitCode).toBe(2);
+  expect(unknown.stderr).toContain('unknown command "frobnicate"');
+});
