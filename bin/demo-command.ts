@@ -4,14 +4,17 @@ import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { git } from "../sandbox/workspace.ts";
 import { DEMO_HELP } from "./help.ts";
-import { limitsOf, parseFlags, priceFor } from "./run-options.ts";
+import { evolutionOf, limitsOf, parseFlags, priceFor } from "./run-options.ts";
 import { runSession, type SessionIO } from "./session.ts";
 
 const DEMO = fileURLToPath(new URL("../test/fixtures/demo/", import.meta.url));
 
 /** The whole pipeline on a bundled sample repository, driven by a scripted model over real HTTP. */
 export async function demoCommand(args: string[], io: SessionIO): Promise<number> {
-  const flags = parseFlags(args, ["output", "action-format", "step-limit", "cost-limit", "time-limit", "timeout", "retries", "json", "keep", "help"]);
+  const flags = parseFlags(args, [
+    "output", "action-format", "step-limit", "cost-limit", "time-limit", "timeout", "retries", "json", "keep",
+    "evolved", "fresh", "no-evolve", "reminder", "help",
+  ]);
   if (flags.help) {
     io.stdout.write(DEMO_HELP);
     return 0;
@@ -24,6 +27,9 @@ export async function demoCommand(args: string[], io: SessionIO): Promise<number
       "The repository, the workspace, the commands and the record are all real.\n\n",
   );
   const repo = await makeSampleRepo();
+  // The demo's tools go to a library of its own, so molt's library is left as it was.
+  const evolution = evolutionOf(flags);
+  const evolvedDir = evolution.evolvedDir ?? join(dirname(repo), "evolved");
   try {
     return await runSession(
       {
@@ -42,6 +48,8 @@ export async function demoCommand(args: string[], io: SessionIO): Promise<number
         json: flags.json,
         keep: flags.keep,
         apply: false,
+        ...evolution,
+        evolvedDir,
       },
       io,
     );

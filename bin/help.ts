@@ -7,6 +7,7 @@ Usage: molt <command> [flags]
 Commands:
   run     work an issue in a git repository and leave a patch
   demo    run the whole pipeline offline on a bundled sample repository, with a scripted model
+  tools   the agent's tool library: list, show, log, rm
   help    show help for a command: molt help run
 
 Flags:
@@ -16,7 +17,8 @@ Flags:
 Exit codes: 0 the agent submitted; 1 the run ended otherwise (limits, format errors, model
 failure); 2 bad usage or bad input.
 
-Environment: OPENAI_API_KEY, OPENAI_BASE_URL, MOLT_MODEL. See the README for endpoints.
+Environment: OPENAI_API_KEY, OPENAI_BASE_URL, MOLT_MODEL, MOLT_LIBRARY (the tool library).
+See the README for endpoints.
 `;
 
 const RUN_FLAGS = `  --action-format F   how the model acts: tools (a bash function call; default) or text
@@ -30,7 +32,14 @@ const RUN_FLAGS = `  --action-format F   how the model acts: tools (a bash funct
   --price-out USD     price of a million output tokens
   -o, --output DIR    where the run's files go (default ./molt-runs/<run id>)
   --json              print every event as one JSON line instead of the plain lines
-  --keep              keep the agent's workspace (a private clone) after the run`;
+  --keep              keep the agent's workspace (a private clone) after the run
+
+Self-evolution (on by default): the agent writes its own tools into $MOLT_EVOLVED; molt
+checks them, loads the good ones as commands, and keeps them in the library for later runs.
+  --evolved DIR       the tool library (default: MOLT_LIBRARY, else molt's own evolved/ folder)
+  --fresh             start with an empty library and keep nothing (Live-SWE-agent's setting)
+  --no-evolve         no tools at all: the plain mini-SWE-agent loop, for comparison
+  --reminder TEXT     the line that ends every observation, inviting a tool ("" for none)`;
 
 export const RUN_HELP = `Usage: molt run --model NAME [--repo DIR] (--issue TEXT | --issue-file FILE | < issue.md) [flags]
 
@@ -60,4 +69,16 @@ bug and a failing test, an issue, and a scripted model served over HTTP on 127.0
 molt's scripted OpenAI-compatible server. The model is scripted; everything else is real.
 
 ${RUN_FLAGS}
+`;
+
+export const TOOLS_HELP = `Usage: molt tools <action> [NAME] [--evolved DIR]
+
+The tools the agent wrote and kept, and the history of every version it wrote.
+
+  list              every tool: its version, status (kept, rejected, removed), uses, the run that made it
+  show NAME[@vN]    the source of the kept version, or of version N
+  log NAME          every version, with why it was rejected and a diff against the version before
+  rm NAME           take the tool out of the library (its history stays)
+
+  --evolved DIR     the tool library (default: MOLT_LIBRARY, else molt's own evolved/ folder)
 `;

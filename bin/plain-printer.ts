@@ -7,6 +7,8 @@ export class PlainPrinter implements EventSink {
   readonly #out: NodeJS.WritableStream;
   readonly #width: number;
   #command = "";
+  /** Tool lines of the step in progress: they are printed under its command line. */
+  #toolLines: string[] = [];
 
   constructor(out: NodeJS.WritableStream, width = 100) {
     this.#out = out;
@@ -14,14 +16,31 @@ export class PlainPrinter implements EventSink {
   }
 
   onEvent(event: MoltEvent): void {
-    const line = this.#describe(event);
+    const toolLine = describeTool(event);
+    if (toolLine !== undefined && "step" in event && event.step > 0) {
+      this.#toolLines.push(this.#fit(`${pad(event.step)}  ${toolLine}`));
+      return;
+    }
+    const line = toolLine !== undefined ? this.#fit(`${pad(0)}  ${toolLine}`) : this.#describe(event);
     if (line !== undefined) this.#out.write(line + "\n");
+    if (event.type === "command_finished" || event.type === "run_finished") this.#flushTools();
+  }
+
+  #fit(line: string): string {
+    return line.length > this.#width ? `${line.slice(0, this.#width - 1)}…` : line;
+  }
+
+  #flushTools(): void {
+    if (this.#toolLines.length > 0) this.#out.write(this.#toolLines.join("\n") + "\n");
+    this.#toolLines = [];
   }
 
   #describe(event: MoltEvent): string | undefined {
     switch (event.type) {
       case "run_started":
         return this.#started(event);
+      case "tool_library":
+        return `  tools    ${event.fresh ? "a fresh, empty library" : `${event.tools.length} in the library ${event.dir}`}\n`;
       case "model_retry":
         return `${pad(event.step)}  ↻ model call failed (${event.reason}); retry ${event.attempt} in ${formatMs(event.delayMs)}`;
       case "format_error":
@@ -46,7 +65,6 @@ export class PlainPrinter implements EventSink {
       `  limits   ${event.limits.stepLimit || "no"} steps · ${event.limits.costLimit ? formatCost(event.limits.costLimit) : "no cost limit"} · ${event.limits.commandTimeoutSec} s per command`,
       `  sandbox  ${event.sandbox}`,
       `  output   ${event.outputDir}`,
-      "",
     ].join("\n");
   }
 
@@ -71,6 +89,26 @@ export class PlainPrinter implements EventSink {
     if (event.patch.trim() !== "") lines.push("", event.patch.trimEnd());
     return lines.join("\n");
   }
+}
+
+/** One line for a tool event, or undefined for other events and for the details a line leaves out. */
+function describeTool(event: MoltEvent): string | undefined {
+  switch (event.type) {
+    case "tool_rejected":
+      return `⚙ tool ${event.name} v${event.version} rejected: ${event.reason.split("\n", 1)[0]}`;
+    case "tool_loaded":
+      return `⚙ tool ${event.name} v${event.version} loaded in ${formatMs(event.ms)}: ${event.usage}`;
+    case "tool_called":
+      return `⚙ ${oneLine([event.name, ...event.args.map(shellQuote)].join(" "), 70)}  → exit ${event.exitCode} · ${formatMs(event.ms)}`;
+    case "tool_removed":
+      return `⚙ tool ${event.name} removed`;
+    default:
+      return undefined;
+  }
+}
+
+function shellQuote(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
 function pad(step: number): string {

@@ -5,7 +5,8 @@ import { runSession, type SessionIO } from "./session.ts";
 export async function runCommand(args: string[], io: SessionIO): Promise<number> {
   const flags = parseFlags(args, [
     "repo", "base", "issue", "issue-file", "model", "base-url", "output", "action-format", "step-limit",
-    "cost-limit", "time-limit", "timeout", "retries", "price-in", "price-out", "json", "keep", "apply", "help",
+    "cost-limit", "time-limit", "timeout", "retries", "price-in", "price-out", "json", "keep", "apply",
+    "evolved", "fresh", "no-evolve", "reminder", "help",
   ]);
   if (flags.help) {
     io.stdout.write(RUN_HELP);

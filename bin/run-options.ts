@@ -23,6 +23,12 @@ export interface RunConfig {
   json: boolean;
   keep: boolean;
   apply: boolean;
+  /** Self-evolution: off with --no-evolve. */
+  evolve: boolean;
+  /** The tool library; molt's own evolved/ when not given. */
+  evolvedDir: string | undefined;
+  fresh: boolean;
+  reminder: string | undefined;
 }
 
 const flagSpec = {
@@ -44,6 +50,10 @@ const flagSpec = {
   json: { type: "boolean" },
   keep: { type: "boolean" },
   apply: { type: "boolean" },
+  evolved: { type: "string" },
+  fresh: { type: "boolean" },
+  "no-evolve": { type: "boolean" },
+  reminder: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -78,6 +88,10 @@ const Flags = z.object({
   json: z.boolean().default(false),
   keep: z.boolean().default(false),
   apply: z.boolean().default(false),
+  evolved: z.string().min(1, "must name a folder").optional(),
+  fresh: z.boolean().default(false),
+  "no-evolve": z.boolean().default(false),
+  reminder: z.string().optional(),
   help: z.boolean().default(false),
 });
 export type Flags = z.infer<typeof Flags>;
@@ -100,7 +114,7 @@ export function parseFlags(args: string[], allowed: readonly FlagName[]): Flags 
   return parsed.data;
 }
 
-function describeParseError(error: unknown): string {
+export function describeParseError(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   const unknown = /Unknown option '([^']+)'/.exec(message);
   if (unknown) return `unknown option ${unknown[1]}`;
@@ -182,5 +196,14 @@ export async function runConfigOf(flags: Flags, env: NodeJS.ProcessEnv, stdin: N
     json: flags.json,
     keep: flags.keep,
     apply: flags.apply,
+    ...evolutionOf(flags),
   };
+}
+
+export function evolutionOf(flags: Flags): Pick<RunConfig, "evolve" | "evolvedDir" | "fresh" | "reminder"> {
+  if (flags["no-evolve"] && (flags.fresh || flags.evolved !== undefined)) {
+    throw new UsageError("--no-evolve turns tools off; it cannot be combined with --fresh or --evolved");
+  }
+  const evolvedDir = flags.evolved ?? (process.env.MOLT_LIBRARY || undefined);
+  return { evolve: !flags["no-evolve"], evolvedDir, fresh: flags.fresh, reminder: flags.reminder };
 }

@@ -11,6 +11,7 @@ import { commandEnv } from "../sandbox/command-env.ts";
 import { LocalExecutor } from "../sandbox/local-executor.ts";
 import { applyPatch, resolveSourceRepo, Workspace, WorkspaceError, type SourceRepo } from "../sandbox/workspace.ts";
 import { loadScript, startScriptedServer, type ScriptedServer } from "../test/scripted-server.ts";
+import { setUpEvolution, type EvolutionSetup } from "./evolution-setup.ts";
 import { JsonPrinter } from "./json-printer.ts";
 import { PlainPrinter } from "./plain-printer.ts";
 import type { RunConfig } from "./run-options.ts";
@@ -36,11 +37,6 @@ export async function runSession(config: RunConfig, io: SessionIO): Promise<numb
   const workspace = await Workspace.create(source);
   const server: ScriptedServer | undefined = script ? await startScriptedServer({ script }) : undefined;
   const baseUrl = server?.url ?? config.baseUrl;
-  const executor = new LocalExecutor({
-    cwd: workspace.path,
-    env: commandEnv(process.env, {}),
-    timeoutSec: config.limits.commandTimeoutSec,
-  });
   const model = new OpenAIModel({
     model: config.model,
     baseUrl,
@@ -80,12 +76,38 @@ export async function runSession(config: RunConfig, io: SessionIO): Promise<numb
     sandbox: "local",
   });
 
+  const baseEnv = commandEnv(process.env, {});
+  let evolution: EvolutionSetup | undefined;
+  let executor: LocalExecutor | undefined;
   let outcome: AgentOutcome;
   try {
-    const agent = new Agent({ model, environment: executor, bus, actionFormat: config.actionFormat, limits: config.limits, signal: interrupt.signal });
+    evolution = config.evolve
+      ? await setUpEvolution({
+          container: workspace.container,
+          workspace: workspace.path,
+          baseEnv,
+          libraryDir: config.evolvedDir,
+          fresh: config.fresh,
+          reminder: config.reminder,
+          callTimeoutMs: config.limits.commandTimeoutSec * 1000,
+          bus,
+          runId: folder.runId,
+        })
+      : undefined;
+    executor = new LocalExecutor({ cwd: workspace.path, env: { ...baseEnv, ...evolution?.env }, timeoutSec: config.limits.commandTimeoutSec });
+    const agent = new Agent({
+      model,
+      environment: evolution ? evolution.around(executor) : executor,
+      bus,
+      actionFormat: config.actionFormat,
+      limits: config.limits,
+      signal: interrupt.signal,
+      extraInstructions: evolution?.instructions,
+    });
     outcome = await agent.run(config.issue);
   } finally {
-    executor.killAll();
+    executor?.killAll();
+    await evolution?.close();
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
     await server?.close();

@@ -16,6 +16,8 @@ export interface AgentOptions {
   actionFormat: ActionFormat;
   limits: Limits;
   signal?: AbortSignal;
+  /** More system prompt, from layers around the environment (the self-evolution instructions). */
+  extraInstructions?: string;
 }
 
 export interface AgentOutcome {
@@ -43,7 +45,7 @@ export class Agent {
   async run(issue: string): Promise<AgentOutcome> {
     const { actionFormat } = this.#options;
     const started = performance.now();
-    this.#messages.push({ role: "system", content: systemPrompt(actionFormat) });
+    this.#messages.push({ role: "system", content: systemPrompt(actionFormat, this.#options.extraInstructions) });
     this.#messages.push({ role: "user", content: taskPrompt(issue, actionFormat) });
     let end: { exitStatus: ExitStatus; reason: string };
     try {
@@ -120,7 +122,7 @@ export class Agent {
   async #act(step: number, command: string, reply: ModelReply): Promise<boolean> {
     const { bus, environment, limits, signal } = this.#options;
     bus.emit({ type: "command_started", step, command });
-    const result = await environment.execute(command, { signal });
+    const result = await environment.execute(command, { signal, step });
     bus.emit({
       type: "command_finished",
       step,

@@ -15,5 +15,6 @@ export interface CommandResult {
 }
 
 export interface Environment {
-  execute(command: string, options: { signal?: AbortSignal }): Promise<CommandResult>;
+  /** Runs one command; `step` is the number of the step it belongs to. */
+  execute(command: string, options: { signal?: AbortSignal; step?: number }): Promise<CommandResult>;
 }

@@ -139,6 +139,81 @@ export const RunFinished = z.object({
   totals: Totals,
 });
 
+export const ToolDiagnostic = z.object({
+  file: z.string(),
+  line: z.number().int(),
+  column: z.number().int(),
+  code: z.string(),
+  message: z.string(),
+});
+export type ToolDiagnostic = z.infer<typeof ToolDiagnostic>;
+
+/** Tool events before the first step (the library loading) carry step 0. */
+const atStep = { ...at, step: z.number().int().nonnegative() };
+
+export const ToolLibrary = z.object({
+  type: z.literal("tool_library"),
+  ...at,
+  dir: z.string(),
+  fresh: z.boolean(),
+  tools: z.array(z.object({ name: z.string(), version: z.number().int(), source: z.string() })),
+});
+
+export const ToolWritten = z.object({
+  type: z.literal("tool_written"),
+  ...atStep,
+  name: z.string(),
+  version: z.number().int().positive(),
+  kind: z.enum(["tool", "helper"]),
+  sha: z.string(),
+  source: z.string(),
+});
+
+export const ToolValidated = z.object({
+  type: z.literal("tool_validated"),
+  ...atStep,
+  name: z.string(),
+  version: z.number().int().positive(),
+  ok: z.boolean(),
+  diagnostics: z.array(ToolDiagnostic),
+  ms: z.number().nonnegative(),
+});
+
+export const ToolLoaded = z.object({
+  type: z.literal("tool_loaded"),
+  ...atStep,
+  name: z.string(),
+  version: z.number().int().positive(),
+  ms: z.number().nonnegative(),
+  usage: z.string(),
+});
+
+export const ToolRejected = z.object({
+  type: z.literal("tool_rejected"),
+  ...atStep,
+  name: z.string(),
+  version: z.number().int().positive(),
+  stage: z.enum(["validate", "load", "examples"]),
+  reason: z.string(),
+  diagnostics: z.array(ToolDiagnostic),
+});
+
+export const ToolCalled = z.object({
+  type: z.literal("tool_called"),
+  ...atStep,
+  name: z.string(),
+  version: z.number().int().positive(),
+  args: z.array(z.string()),
+  exitCode: z.number().int(),
+  ms: z.number().nonnegative(),
+});
+
+export const ToolRemoved = z.object({
+  type: z.literal("tool_removed"),
+  ...atStep,
+  name: z.string(),
+});
+
 export const MoltEvent = z.discriminatedUnion("type", [
   RunStarted,
   ModelRequest,
@@ -148,6 +223,13 @@ export const MoltEvent = z.discriminatedUnion("type", [
   FormatError,
   CommandStarted,
   CommandFinished,
+  ToolLibrary,
+  ToolWritten,
+  ToolValidated,
+  ToolLoaded,
+  ToolRejected,
+  ToolCalled,
+  ToolRemoved,
   RunFinished,
 ]);
 export type MoltEvent = z.infer<typeof MoltEvent>;

@@ -11,14 +11,16 @@ const HOW_TO_ACT: Record<ActionFormat, string> = {
     "Write your reasoning before the block. A reply with no block, or with more than one, is not run.",
 };
 
-export function systemPrompt(format: ActionFormat): string {
-  return [
+export function systemPrompt(format: ActionFormat, extra?: string): string {
+  const parts = [
     "You are a software engineer who fixes issues in a code repository by running shell commands.",
     HOW_TO_ACT[format],
     "Each command runs in a fresh bash process in the repository's root folder: `cd` and variables do not carry over " +
       "to the next command, so chain them (`cd src && make`). Commands must not wait for input: no editors, pagers or prompts. " +
       "You see the exit code and the output (stdout and stderr together) of every command.",
-  ].join("\n\n");
+  ];
+  if (extra) parts.push(extra);
+  return parts.join("\n\n");
 }
 
 export function taskPrompt(issue: string, format: ActionFormat): string {

@@ -64,12 +64,13 @@ export async function resolveSourceRepo(dir: string, base = "HEAD"): Promise<Sou
 export class Workspace {
   readonly path: string;
   readonly baseCommit: string;
-  readonly #container: string;
+  /** A private folder around the checkout, for the run's other files; removed with it. */
+  readonly container: string;
 
   private constructor(path: string, baseCommit: string, container: string) {
     this.path = path;
     this.baseCommit = baseCommit;
-    this.#container = container;
+    this.container = container;
   }
 
   static async create(source: SourceRepo, parent = tmpdir()): Promise<Workspace> {
@@ -93,7 +94,7 @@ export class Workspace {
    * ignored files left out. A private index keeps the agent's own index untouched.
    */
   async patch(): Promise<string> {
-    const index = join(this.#container, "molt-patch.index");
+    const index = join(this.container, "molt-patch.index");
     await copyFile(join(this.path, ".git", "index"), index).catch(() => undefined);
     const repo = git(this.path, { GIT_INDEX_FILE: index });
     await repo.raw("add", "--all");
@@ -103,7 +104,7 @@ export class Workspace {
   }
 
   async remove(): Promise<void> {
-    await rm(this.#container, { recursive: true, force: true, maxRetries: 2 });
+    await rm(this.container, { recursive: true, force: true, maxRetries: 2 });
   }
 }
 

@@ -44,10 +44,12 @@ export interface MoltResult {
   stderr: string;
 }
 
+/** Runs molt; unless the test names one, the tool library is a fresh folder, never molt's own. */
 export async function molt(args: string[], options: { env?: Record<string, string | undefined>; input?: string; cwd?: string } = {}): Promise<MoltResult> {
+  const library = options.env && "MOLT_LIBRARY" in options.env ? {} : { MOLT_LIBRARY: join(await tempDir("molt-library-"), "evolved") };
   const result = await execa(process.execPath, [MOLT, ...args], {
     cwd: options.cwd,
-    env: { OPENAI_API_KEY: "test-key", ...options.env },
+    env: { OPENAI_API_KEY: "test-key", ...library, ...options.env },
     input: options.input ?? "",
     reject: false,
     timeout: 120_000,

@@ -12,12 +12,16 @@ describe.each(["tools", "text"] as const)("molt demo (%s format)", (format) => {
     expect(result.stderr).toBe("");
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toMatch(/the model is scripted/);
-    expect(result.stdout).toContain("Submitted after 6 steps");
+    expect(result.stdout).toContain("Submitted after 8 steps");
+    // The agent built an editing tool, was told why the first version failed, fixed it and used it.
+    expect(result.stdout).toMatch(/tool replace_in_file v1 rejected: evolved\/replace_in_file\.ts:\d+:\d+ TS2322/);
+    expect(result.stdout).toMatch(/tool replace_in_file v2 loaded/);
+    expect(result.stdout).toMatch(/⚙ replace_in_file --path src\/duration\.js .* → exit 0/);
     expect(result.stdout.trimEnd()).toMatch(/\+ {2}const minutes = Math\.floor\(\(totalSeconds % 3600\) \/ 60\);[\s\S]*$/);
     // The tests the agent ran really passed in the workspace: node's runner reported no failures.
     const [runId] = await readdir(join(cwd, "molt-runs"));
     const events = (await readFile(join(cwd, "molt-runs", runId!, "events.jsonl"), "utf8")).trim().split("\n").map((line) => JSON.parse(line) as { type: string; step?: number; output?: string });
-    const testRun = events.find((event) => event.type === "command_finished" && event.step === 5);
+    const testRun = events.find((event) => event.type === "command_finished" && event.step === 7);
     expect(testRun?.output).toContain("1h 2m 5s");
     expect(testRun?.output).toMatch(/fail 0/);
   });

@@ -1,0 +1,74 @@
+import { join } from "node:path";
+import type { Environment } from "../core/environment.ts";
+import type { EventBus } from "../core/event-bus.ts";
+import { Evolution } from "../tools/evolution.ts";
+import { DEFAULT_REMINDER, evolutionPrompt } from "../tools/evolution-prompt.ts";
+import { DEFAULT_LIBRARY, ToolLibrary } from "../tools/library.ts";
+import { ToolHost } from "../tools/tool-host-client.ts";
+import { ValidatorClient } from "../tools/validator-client.ts";
+
+export interface EvolutionSetup {
+  /** Variables every command gets: MOLT_EVOLVED, the tools' folder first on PATH, the host's socket. */
+  env: Record<string, string>;
+  instructions: string;
+  around(inner: Environment): Environment;
+  /** Keeps what the run made in the library and stops the tool host. */
+  close(): Promise<void>;
+}
+
+export interface EvolutionSettings {
+  /** A private folder of the run, for the evolved folder, the host's socket and the tool commands. */
+  container: string;
+  workspace: string;
+  /** The commands' environment without molt's additions. */
+  baseEnv: Record<string, string>;
+  libraryDir: string | undefined;
+  fresh: boolean;
+  reminder: string | undefined;
+  callTimeoutMs: number;
+  bus: EventBus;
+  runId: string;
+}
+
+/** Starts the tool host and the validator, fills the run's evolved folder from the library and loads it. */
+export async function setUpEvolution(settings: EvolutionSettings): Promise<EvolutionSetup> {
+  const folder = join(settings.container, "evolved");
+  const basePath = settings.baseEnv.PATH ?? "";
+  const validator = new ValidatorClient(basePath);
+  const host = await ToolHost.start({
+    dir: join(settings.container, "tools"),
+    workspace: settings.workspace,
+    env: { ...settings.baseEnv, MOLT_EVOLVED: folder },
+    callTimeoutMs: settings.callTimeoutMs,
+  });
+  const env = { MOLT_EVOLVED: folder, PATH: `${host.binDir}:${basePath}`, ...host.commandEnv };
+  try {
+    const evolution = await Evolution.open({
+      folder,
+      library: new ToolLibrary(settings.libraryDir ?? DEFAULT_LIBRARY),
+      fresh: settings.fresh,
+      host,
+      validator,
+      bus: settings.bus,
+      runId: settings.runId,
+      reminder: settings.reminder ?? DEFAULT_REMINDER,
+    });
+    return {
+      env,
+      instructions: evolutionPrompt(folder, evolution.tools),
+      around: (inner) => evolution.around(inner),
+      close: async () => {
+        try {
+          await evolution.finish();
+        } finally {
+          await host.stop();
+          await validator.close();
+        }
+      },
+    };
+  } catch (error) {
+    await host.stop();
+    await validator.close();
+    throw error;
+  }
+}

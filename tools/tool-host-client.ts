@@ -1,0 +1,160 @@
+import { fork, type ChildProcess } from "node:child_process";
+import { chmod, mkdir, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { HostReply, HostRequest } from "./tool-protocol.ts";
+
+const HOST = fileURLToPath(new URL("./tool-host.ts", import.meta.url));
+const SHIM = fileURLToPath(new URL("./tool-shim.ts", import.meta.url));
+/** Node 22.12 to 22.17 strip types only when asked to. */
+const TYPE_FLAGS = process.features.typescript ? [] : ["--experimental-strip-types", "--disable-warning=ExperimentalWarning"];
+
+export type LoadOutcome =
+  | { ok: true; usage: string; description: string; ms: number }
+  | { ok: false; stage: "load" | "examples"; reason: string; ms: number };
+
+export interface ToolCallNotice {
+  name: string;
+  version: number;
+  args: string[];
+  exitCode: number;
+  ms: number;
+}
+
+export interface ToolHostOptions {
+  /** A private folder for the host's socket and the tool commands. */
+  dir: string;
+  /** The workspace: tools run there (`ctx.cwd`). */
+  workspace: string;
+  /** The environment of the commands tools run with `ctx.exec`. */
+  env: Record<string, string>;
+  callTimeoutMs: number;
+}
+
+/** molt's handle on the tool host process: load and unload tools, and hear about their calls. */
+export class ToolHost {
+  /** Put this folder first on the agent's PATH: each loaded tool is a command in it. */
+  readonly binDir: string;
+  readonly #options: ToolHostOptions;
+  readonly #socket: string;
+  readonly #loads = new Map<number, (outcome: LoadOutcome) => void>();
+  readonly #listeners: ((notice: ToolCallNotice) => void)[] = [];
+  /** What is loaded, to load again if the host has to be restarted. */
+  readonly #loaded = new Map<string, { version: number; file: string }>();
+  #process: ChildProcess | undefined;
+  #nextId = 0;
+  #stopping = false;
+
+  private constructor(options: ToolHostOptions) {
+    this.#options = options;
+    this.binDir = join(options.dir, "bin");
+    this.#socket = join(options.dir, "tools.sock");
+  }
+
+  static async start(options: ToolHostOptions): Promise<ToolHost> {
+    const host = new ToolHost(options);
+    await mkdir(host.binDir, { recursive: true });
+    await host.#spawn();
+    return host;
+  }
+
+  /** The variables a tool command needs to reach the host. */
+  get commandEnv(): Record<string, string> {
+    return { MOLT_TOOL_SOCKET: this.#socket };
+  }
+
+  #spawn(): Promise<void> {
+    const child = fork(HOST, [], {
+      execArgv: TYPE_FLAGS,
+      env: {
+        PATH: process.env.PATH ?? "",
+        HOME: this.#options.env.HOME ?? process.env.HOME ?? "",
+        MOLT_TOOL_SOCKET: this.#socket,
+        MOLT_WORKSPACE: this.#options.workspace,
+        MOLT_TOOL_TIMEOUT_MS: String(this.#options.callTimeoutMs),
+        MOLT_TOOL_ENV: JSON.stringify(this.#options.env),
+      },
+      stdio: ["ignore", "ignore", "ignore", "ipc"],
+    });
+    this.#process = child;
+    child.on("message", (reply: HostReply) => this.#onReply(reply));
+    child.on("exit", () => {
+      if (this.#process !== child) return;
+      this.#process = undefined;
+      for (const resolve of this.#loads.values()) resolve({ ok: false, stage: "load", reason: "the tool host stopped while loading it", ms: 0 });
+      this.#loads.clear();
+      if (!this.#stopping) void this.#restart();
+    });
+    return new Promise((resolve, reject) => {
+      const onReady = (reply: HostReply) => {
+        if (reply.type !== "ready") return;
+        child.off("message", onReady);
+        resolve();
+      };
+      child.on("message", onReady);
+      child.once("exit", (code) => reject(new Error(`the tool host exited at start (code ${code})`)));
+    });
+  }
+
+  async #restart(): Promise<void> {
+    await this.#spawn().catch(() => undefined);
+    for (const [name, { version, file }] of this.#loaded) this.#send({ type: "load", id: this.#nextId++, name, version, file });
+  }
+
+  #onReply(reply: HostReply): void {
+    if (reply.type === "loaded") {
+      this.#loads.get(reply.id)?.({ ok: true, usage: reply.usage, description: reply.description, ms: reply.ms });
+      this.#loads.delete(reply.id);
+    } else if (reply.type === "rejected") {
+      this.#loads.get(reply.id)?.({ ok: false, stage: reply.stage, reason: reply.reason, ms: reply.ms });
+      this.#loads.delete(reply.id);
+    } else if (reply.type === "called") {
+      for (const listener of this.#listeners) listener(reply);
+    }
+  }
+
+  /** Loads a checked tool file; once it is loaded, its command is on PATH. */
+  async load(name: string, version: number, file: string): Promise<LoadOutcome> {
+    const id = this.#nextId++;
+    const outcome = new Promise<LoadOutcome>((resolve) => this.#loads.set(id, resolve));
+    this.#send({ type: "load", id, name, version, file });
+    const result = await outcome;
+    if (result.ok) {
+      this.#loaded.set(name, { version, file });
+      await this.#installCommand(name);
+    }
+    return result;
+  }
+
+  async unload(name: string): Promise<void> {
+    this.#loaded.delete(name);
+    this.#send({ type: "unload", name });
+    await rm(join(this.binDir, name), { force: true });
+  }
+
+  onCall(listener: (notice: ToolCallNotice) => void): void {
+    this.#listeners.push(listener);
+  }
+
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    const child = this.#process;
+    this.#process = undefined;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    child.kill("SIGKILL");
+    await exited;
+  }
+
+  #send(request: HostRequest): void {
+    this.#process?.send(request);
+  }
+
+  async #installCommand(name: string): Promise<void> {
+    const quote = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
+    const words = [process.execPath, ...TYPE_FLAGS, SHIM, name].map(quote).join(" ");
+    const path = join(this.binDir, name);
+    await writeFile(path, `#!/bin/sh\nexec ${words} "$@"\n`);
+    await chmod(path, 0o755);
+  }
+}

@@ -1,0 +1,228 @@
+// The tool host: a long-lived process, apart from molt, that holds every loaded tool and answers
+// the tool commands the agent runs. molt starts it with an IPC channel and tells it what to load.
+import { rmSync } from "node:fs";
+import { createServer, type Socket } from "node:net";
+import { Worker } from "node:worker_threads";
+import { CallRequest, type CallReply, type HostReply, type HostRequest, type WorkerData, type WorkerReply } from "./tool-protocol.ts";
+
+const LOAD_TIMEOUT_MS = 2000;
+const EXAMPLES_TIMEOUT_MS = 10_000;
+
+const socketPath = process.env.MOLT_TOOL_SOCKET!;
+const workspace = process.env.MOLT_WORKSPACE!;
+const callTimeoutMs = Number(process.env.MOLT_TOOL_TIMEOUT_MS ?? 60_000);
+const toolEnv = JSON.parse(process.env.MOLT_TOOL_ENV ?? "{}") as Record<string, string>;
+
+function send(message: HostReply): void {
+  process.send?.(message);
+}
+
+/** One tool version living in a worker thread; restarted after a crash or a timeout. */
+class LoadedTool {
+  readonly name: string;
+  readonly version: number;
+  readonly file: string;
+  #worker: Worker | undefined;
+  #ready: Promise<WorkerReply> | undefined;
+  #nextId = 0;
+  readonly #pending = new Map<number, (reply: CallReply) => void>();
+
+  constructor(name: string, version: number, file: string) {
+    this.name = name;
+    this.version = version;
+    this.file = file;
+  }
+
+  /** Loads the tool in a worker; resolves with "ready" or "failed", and fails after the load timeout. */
+  async start(): Promise<WorkerReply> {
+    const { worker, idle } = takeSpareWorker();
+    this.#worker = worker;
+    worker.on("message", (reply: WorkerReply) => {
+      if (reply.type !== "result") return;
+      this.#pending.get(reply.id)?.(reply);
+      this.#pending.delete(reply.id);
+    });
+    worker.on("exit", () => {
+      if (this.#worker !== worker) return;
+      this.#worker = undefined;
+      for (const resolve of this.#pending.values()) resolve({ exitCode: 1, stdout: "", stderr: `${this.name}: the tool ended its process while running\n` });
+      this.#pending.clear();
+    });
+    if (!(await idle)) return { type: "failed", reason: "the tool host could not start a worker" };
+    return new Promise<WorkerReply>((resolve) => {
+      const timer = setTimeout(() => {
+        resolve({ type: "failed", reason: `it hung while loading (over ${LOAD_TIMEOUT_MS / 1000} s)` });
+        void worker.terminate();
+      }, LOAD_TIMEOUT_MS);
+      const onMessage = (reply: WorkerReply) => {
+        if (reply.type !== "ready" && reply.type !== "failed") return;
+        clearTimeout(timer);
+        worker.off("message", onMessage);
+        resolve(reply);
+      };
+      worker.on("message", onMessage);
+      worker.once("error", (error) => {
+        clearTimeout(timer);
+        resolve({ type: "failed", reason: `it threw while loading: ${error.message}` });
+      });
+      worker.once("exit", () => {
+        clearTimeout(timer);
+        resolve({ type: "failed", reason: "it exited while loading" });
+      });
+      worker.postMessage({ type: "load", file: this.file });
+    });
+  }
+
+  runExamples(): Promise<string | undefined> {
+    const worker = this.#worker;
+    if (!worker) return Promise.resolve("the tool stopped before its examples ran");
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        resolve(`its examples took over ${EXAMPLES_TIMEOUT_MS / 1000} s`);
+        this.stop();
+      }, EXAMPLES_TIMEOUT_MS);
+      const onMessage = (reply: WorkerReply) => {
+        if (reply.type !== "examples") return;
+        clearTimeout(timer);
+        worker.off("message", onMessage);
+        resolve(reply.failure);
+      };
+      worker.on("message", onMessage);
+      worker.once("exit", () => {
+        clearTimeout(timer);
+        resolve("the tool ended its process while running its examples");
+      });
+      worker.postMessage({ type: "examples" });
+    });
+  }
+
+  async call(args: string[]): Promise<CallReply> {
+    if (!this.#worker) {
+      const ready = await this.start();
+      if (ready.type !== "ready") return { exitCode: 1, stdout: "", stderr: `${this.name}: could not be restarted: ${ready.type === "failed" ? ready.reason : ready.type}\n` };
+    }
+    const worker = this.#worker!;
+    const id = this.#nextId++;
+    return new Promise<CallReply>((resolve) => {
+      const timer = setTimeout(() => {
+        this.#pending.delete(id);
+        resolve({ exitCode: 1, stdout: "", stderr: `${this.name}: timed out after ${callTimeoutMs / 1000} s and was stopped\n` });
+        this.stop();
+      }, callTimeoutMs);
+      this.#pending.set(id, (reply) => {
+        clearTimeout(timer);
+        resolve(reply);
+      });
+      worker.postMessage({ type: "call", id, args });
+    });
+  }
+
+  stop(): void {
+    const worker = this.#worker;
+    this.#worker = undefined;
+    void worker?.terminate();
+  }
+}
+
+/**
+ * A worker that has started and imported the contract, waiting for a tool: taking it makes a load
+ * cost the import of the tool alone. A new spare starts as soon as one is taken.
+ */
+interface SpareWorker {
+  worker: Worker;
+  /** True once the worker is idle and ready for a tool; false if it died first. */
+  idle: Promise<boolean>;
+}
+
+function startWorker(): SpareWorker {
+  const data: WorkerData = { cwd: workspace, env: toolEnv };
+  const worker = new Worker(new URL("./tool-worker.ts", import.meta.url), { workerData: data, stdout: true, stderr: true });
+  worker.stdout.resume();
+  worker.stderr.resume();
+  const idle = new Promise<boolean>((resolve) => {
+    worker.once("message", (reply: WorkerReply) => resolve(reply.type === "idle"));
+    worker.once("exit", () => resolve(false));
+    worker.once("error", () => resolve(false));
+  });
+  return { worker, idle };
+}
+
+let spare = startWorker();
+
+function takeSpareWorker(): SpareWorker {
+  const taken = spare;
+  spare = startWorker();
+  return taken;
+}
+
+const tools = new Map<string, LoadedTool>();
+
+async function load(request: Extract<HostRequest, { type: "load" }>): Promise<void> {
+  const started = performance.now();
+  const candidate = new LoadedTool(request.name, request.version, request.file);
+  const ready = await candidate.start();
+  if (ready.type !== "ready") {
+    candidate.stop();
+    send({ type: "rejected", id: request.id, stage: "load", reason: ready.type === "failed" ? ready.reason : "it did not start", ms: performance.now() - started });
+    return;
+  }
+  const failure = await candidate.runExamples();
+  if (failure !== undefined) {
+    candidate.stop();
+    send({ type: "rejected", id: request.id, stage: "examples", reason: failure, ms: performance.now() - started });
+    return;
+  }
+  tools.get(request.name)?.stop();
+  tools.set(request.name, candidate);
+  send({ type: "loaded", id: request.id, usage: ready.usage, description: ready.description, ms: performance.now() - started });
+}
+
+process.on("message", (request: HostRequest) => {
+  if (request.type === "load") void load(request);
+  else {
+    tools.get(request.name)?.stop();
+    tools.delete(request.name);
+  }
+});
+// molt going away takes the host with it.
+process.on("disconnect", () => process.exit(0));
+
+async function answer(socket: Socket, line: string): Promise<void> {
+  const started = performance.now();
+  let reply: CallReply;
+  const parsed = CallRequest.safeParse(safeJson(line));
+  const tool = parsed.success ? tools.get(parsed.data.tool) : undefined;
+  if (!parsed.success) reply = { exitCode: 2, stdout: "", stderr: "molt: malformed tool call\n" };
+  else if (!tool) reply = { exitCode: 127, stdout: "", stderr: `${parsed.data.tool}: this tool is not loaded (it may have been rejected or removed)\n` };
+  else reply = await tool.call(parsed.data.args);
+  socket.end(JSON.stringify(reply) + "\n");
+  if (parsed.success && tool) {
+    send({ type: "called", name: tool.name, version: tool.version, args: parsed.data.args, exitCode: reply.exitCode, ms: performance.now() - started });
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+// Relative paths in tools mean the workspace, as they do in the agent's commands.
+process.chdir(workspace);
+rmSync(socketPath, { force: true });
+const server = createServer((socket) => {
+  let buffer = "";
+  let answered = false;
+  socket.on("data", (chunk) => {
+    if (answered) return;
+    buffer += chunk.toString("utf8");
+    const newline = buffer.indexOf("\n");
+    if (newline < 0) return;
+    answered = true;
+    void answer(socket, buffer.slice(0, newline));
+  });
+  socket.on("error", () => socket.destroy());
+});
+server.listen(socketPath, () => send({ type: "ready" }));
