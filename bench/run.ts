@@ -1,95 +1,12 @@
-// molt's benchmark: `npm run bench`. Prints one JSON object of measurements.
-import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { readEvents } from "../core/events-file.ts";
-import { git } from "../sandbox/workspace.ts";
-import { startScriptedServer, type ScriptReply } from "../test/scripted-server.ts";
-import { writeFiles } from "../test/helpers.ts";
-
-const MOLT = fileURLToPath(new URL("../bin/molt", import.meta.url));
-
-interface StepRun {
-  steps: number;
-  overheadMsPerStep: number;
-  wallMsPerStep: number;
-  commandMsPerStep: number;
-  serverMsPerStep: number;
-  firstStepMs: number;
-  peakRssMb: number;
-}
-
-/** Runs molt for `steps` steps of `true` against the scripted server, with the event log on. */
-async function runSteps(repo: string, steps: number): Promise<StepRun> {
-  const script: ScriptReply[] = Array.from({ length: steps - 1 }, () => ({ thought: "Next.", command: "true" }));
-  script.push({ command: "echo COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT" });
-  const server = await startScriptedServer({ script, record: false });
-  const out = await mkdtemp(join(tmpdir(), "molt-bench-run-"));
-  const child = spawn(process.execPath, [MOLT, "run", "--repo", repo, "--issue", "benchmark", "--model", "bench", "--base-url", server.url, "--step-limit", "0", "--cost-limit", "0", "--output", out], {
-    stdio: ["ignore", "pipe", "inherit"],
-    env: { ...process.env, OPENAI_API_KEY: "bench" },
-  });
-  child.stdout.resume();
-  let peakKb = 0;
-  const poll = setInterval(() => {
-    peakKb = Math.max(peakKb, highWaterMarkKb(child.pid));
-  }, 20);
-  const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
-  clearInterval(poll);
-  const serverMs = server.busyMs.slice(1).reduce((sum, ms) => sum + ms, 0);
-  await server.close();
-  if (code !== 0) throw new Error(`molt exited with ${code} after ${server.served()} replies`);
-
-  const events = readEvents(join(out, "events.jsonl"));
-  await rm(out, { recursive: true, force: true });
-  // One-time costs are left out of the per-step figures: the first step (it loads the HTTP
-  // stack and opens the connection; reported on its own) and the patch made after the last.
-  const requests = events.filter((event) => event.type === "model_request");
-  const firstStepEnd = requests[1]!.ts;
-  const finished = events.findLast((event) => event.type === "command_finished")!.ts;
-  const commandMs = events.reduce((sum, event) => sum + (event.type === "command_finished" && event.step > 1 ? event.ms : 0), 0);
-  const wall = finished - firstStepEnd;
-  const measured = steps - 1;
-  return {
-    steps,
-    // The scripted server stands in for a model: its time is the model's, not molt's.
-    overheadMsPerStep: round((wall - commandMs - serverMs) / measured),
-    wallMsPerStep: round(wall / measured),
-    commandMsPerStep: round(commandMs / measured),
-    serverMsPerStep: round(serverMs / measured),
-    firstStepMs: round(firstStepEnd - requests[0]!.ts),
-    peakRssMb: round(peakKb / 1024),
-  };
-}
-
-function highWaterMarkKb(pid: number | undefined): number {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, "utf8");
-    return Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  } catch {
-    return 0;
-  }
-}
-
-function round(value: number): number {
-  return Math.round(value * 100) / 100;
-}
-
-async function makeBenchRepo(): Promise<{ repo: string; dispose(): Promise<void> }> {
-  const dir = await mkdtemp(join(tmpdir(), "molt-bench-"));
-  const repo = join(dir, "repo");
-  await writeFiles(repo, { "README.md": "# bench\n", "src/index.js": "export const answer = 42;\n" });
-  await git(repo, { GIT_AUTHOR_NAME: "b", GIT_AUTHOR_EMAIL: "b@b", GIT_COMMITTER_NAME: "b", GIT_COMMITTER_EMAIL: "b@b" }).init().add(".").commit("bench");
-  return { repo, dispose: () => rm(dir, { recursive: true, force: true }) };
-}
+// molt's benchmark: `npm run bench`. Prints one JSON object of measurements (not timed tests).
+import { measureEvolution } from "./evolution.ts";
+import { makeBenchRepo, round, runSteps } from "./step-overhead.ts";
 
 const { repo, dispose } = await makeBenchRepo();
 try {
   const at200 = await runSteps(repo, 200);
   const at1000 = await runSteps(repo, 1000);
+  const evolution = await measureEvolution();
   const result = {
     stepOverhead: {
       at200,
@@ -97,6 +14,7 @@ try {
       growth: round(at1000.overheadMsPerStep / at200.overheadMsPerStep),
       targets: { maxOverheadMsPerStep: 2, maxGrowth: 1.2 },
     },
+    evolution,
   };
   process.stdout.write(JSON.stringify(result, null, 2) + "\n");
 } finally {

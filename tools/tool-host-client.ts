@@ -1,4 +1,4 @@
-import { fork, type ChildProcess } from "node:child_process";
+import { execFile, fork, type ChildProcess } from "node:child_process";
 import { chmod, mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -55,7 +55,14 @@ export class ToolHost {
     const host = new ToolHost(options);
     await mkdir(host.binDir, { recursive: true });
     await host.#spawn();
+    // One call of the command program fills its compile cache, so tool calls start quickly.
+    execFile(process.execPath, [...TYPE_FLAGS, SHIM], { env: { NODE_COMPILE_CACHE: host.#compileCache } }, () => undefined);
     return host;
+  }
+
+  /** Node's compile cache for the tool commands: without it, each call would strip the shim's types anew. */
+  get #compileCache(): string {
+    return join(this.#options.dir, "compile-cache");
   }
 
   /** The variables a tool command needs to reach the host. */
@@ -154,7 +161,7 @@ export class ToolHost {
     const quote = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
     const words = [process.execPath, ...TYPE_FLAGS, SHIM, name].map(quote).join(" ");
     const path = join(this.binDir, name);
-    await writeFile(path, `#!/bin/sh\nexec ${words} "$@"\n`);
+    await writeFile(path, `#!/bin/sh\nNODE_COMPILE_CACHE=${quote(this.#compileCache)}\nexport NODE_COMPILE_CACHE\nexec ${words} "$@"\n`);
     await chmod(path, 0o755);
   }
 }

@@ -10,6 +10,10 @@ function fail(message: string): never {
   process.exit(1);
 }
 
+if (name === "") {
+  process.stderr.write("usage: tool-shim NAME [ARGS...]: the command of a loaded molt tool\n");
+  process.exit(2);
+}
 if (!socketPath) fail("MOLT_TOOL_SOCKET is not set: molt's tools run only inside a molt run");
 const socket = connect(socketPath);
 let answer = "";
