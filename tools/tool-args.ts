@@ -115,12 +115,15 @@ function flagsToRecord(args: readonly string[], fields: FieldShape[]): ParsedArg
     if (!field) return { ok: false, error: `unknown option --${flag}` };
     if (field.kind === "boolean") {
       const next = value ?? (args[index + 1] === "true" || args[index + 1] === "false" ? args[++index] : undefined);
+      if (next !== undefined && next !== "true" && next !== "false") return { ok: false, error: `--${flag} is true or false, not "${next}"` };
       record[field.name] = next === undefined ? true : next === "true";
       continue;
     }
     if (value === undefined) {
-      if (index + 1 >= args.length) return { ok: false, error: `--${flag} needs a value` };
-      value = args[++index]!;
+      const next = args[index + 1];
+      if (next === undefined || (next.startsWith("--") && byName.has(next.slice(2).split("=")[0]!))) return { ok: false, error: `--${flag} needs a value` };
+      value = next;
+      index++;
     }
     const coerced = coerce(value, field.kind === "array" ? field.itemKind : field.kind);
     if (field.kind === "array") record[field.name] = [...((record[field.name] as unknown[] | undefined) ?? []), coerced];

@@ -25,6 +25,7 @@ class LoadedTool {
   #worker: Worker | undefined;
   #ready: Promise<WorkerReply> | undefined;
   #nextId = 0;
+  #retiring = false;
   readonly #pending = new Map<number, (reply: CallReply) => void>();
 
   constructor(name: string, version: number, file: string) {
@@ -41,12 +42,11 @@ class LoadedTool {
       if (reply.type !== "result") return;
       this.#pending.get(reply.id)?.(reply);
       this.#pending.delete(reply.id);
+      if (this.#retiring && this.#pending.size === 0) this.stop();
     });
     worker.on("exit", () => {
-      if (this.#worker !== worker) return;
-      this.#worker = undefined;
-      for (const resolve of this.#pending.values()) resolve({ exitCode: 1, stdout: "", stderr: `${this.name}: the tool ended its process while running\n` });
-      this.#pending.clear();
+      if (this.#worker === worker) this.#worker = undefined;
+      this.#settleAll(`${this.name}: the tool ended its process while running\n`);
     });
     if (!(await idle)) return { type: "failed", reason: "the tool host could not start a worker" };
     return new Promise<WorkerReply>((resolve) => {
@@ -107,6 +107,7 @@ class LoadedTool {
       const timer = setTimeout(() => {
         this.#pending.delete(id);
         resolve({ exitCode: 1, stdout: "", stderr: `${this.name}: timed out after ${callTimeoutMs / 1000} s and was stopped\n` });
+        this.#settleAll(`${this.name}: stopped because another call of it timed out\n`);
         this.stop();
       }, callTimeoutMs);
       this.#pending.set(id, (reply) => {
@@ -117,10 +118,23 @@ class LoadedTool {
     });
   }
 
+  /** Ends the worker now; calls still running on it fail. */
   stop(): void {
     const worker = this.#worker;
     this.#worker = undefined;
+    this.#settleAll(`${this.name}: the tool was stopped while running\n`);
     void worker?.terminate();
+  }
+
+  /** Ends the worker once the calls running on it have answered: a newer version has taken over. */
+  retire(): void {
+    this.#retiring = true;
+    if (this.#pending.size === 0) this.stop();
+  }
+
+  #settleAll(message: string): void {
+    for (const resolve of this.#pending.values()) resolve({ exitCode: 1, stdout: "", stderr: message });
+    this.#pending.clear();
   }
 }
 
@@ -172,7 +186,7 @@ async function load(request: Extract<HostRequest, { type: "load" }>): Promise<vo
     send({ type: "rejected", id: request.id, stage: "examples", reason: failure, ms: performance.now() - started });
     return;
   }
-  tools.get(request.name)?.stop();
+  tools.get(request.name)?.retire();
   tools.set(request.name, candidate);
   send({ type: "loaded", id: request.id, usage: ready.usage, description: ready.description, ms: performance.now() - started });
 }
@@ -180,7 +194,7 @@ async function load(request: Extract<HostRequest, { type: "load" }>): Promise<vo
 process.on("message", (request: HostRequest) => {
   if (request.type === "load") void load(request);
   else {
-    tools.get(request.name)?.stop();
+    tools.get(request.name)?.retire();
     tools.delete(request.name);
   }
 });

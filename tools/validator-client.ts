@@ -8,25 +8,36 @@ const TYPE_FLAGS = process.features.typescript ? [] : ["--experimental-strip-typ
 
 /** The validator, in a process of its own; requests are answered in order. */
 export class ValidatorClient {
-  readonly #process: ChildProcess;
-  readonly #waiting = new Map<number, (result: ValidationResult) => void>();
+  readonly #searchPath: string;
+  readonly #waiting = new Map<number, { displayPath: string; resolve: (result: ValidationResult) => void }>();
+  #process: ChildProcess;
   #nextId = 0;
+  #closed = false;
 
   /** `searchPath`: the PATH the agent's commands see, which tool names may not shadow. */
   constructor(searchPath: string) {
-    this.#process = fork(VALIDATOR, [], {
+    this.#searchPath = searchPath;
+    this.#process = this.#spawn();
+  }
+
+  /** Starts the validator process; if it ever dies, the checks in flight fail and the next one starts a new process. */
+  #spawn(): ChildProcess {
+    const child = fork(VALIDATOR, [], {
       execArgv: TYPE_FLAGS,
-      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", MOLT_SEARCH_PATH: searchPath },
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", MOLT_SEARCH_PATH: this.#searchPath },
       stdio: ["ignore", "ignore", "inherit", "ipc"],
     });
-    this.#process.on("message", (reply: ValidatorReply) => {
-      this.#waiting.get(reply.id)?.(reply.result);
+    child.on("message", (reply: ValidatorReply) => {
+      this.#waiting.get(reply.id)?.resolve(reply.result);
       this.#waiting.delete(reply.id);
     });
-    this.#process.on("exit", () => {
-      for (const resolve of this.#waiting.values()) resolve({ kind: "tool", name: "", ok: false, diagnostics: [{ file: "", line: 1, column: 1, code: "molt:validator", message: "the validator stopped" }], ms: 0 });
+    child.on("exit", () => {
+      for (const { displayPath, resolve } of this.#waiting.values()) {
+        resolve({ kind: "tool", name: "", ok: false, diagnostics: [{ file: displayPath, line: 1, column: 1, code: "molt:validator", message: "the checker stopped; write the file again to retry" }], ms: 0 });
+      }
       this.#waiting.clear();
     });
+    return child;
   }
 
   /** Starts loading the compiler and the contract's types in the background. */
@@ -35,8 +46,9 @@ export class ValidatorClient {
   }
 
   validate(path: string, displayPath: string): Promise<ValidationResult> {
+    if (!this.#process.connected && !this.#closed) this.#process = this.#spawn();
     const id = this.#nextId++;
-    const result = new Promise<ValidationResult>((resolve) => this.#waiting.set(id, resolve));
+    const result = new Promise<ValidationResult>((resolve) => this.#waiting.set(id, { displayPath, resolve }));
     this.#post({ type: "validate", id, path, displayPath });
     return result;
   }
@@ -46,6 +58,7 @@ export class ValidatorClient {
   }
 
   async close(): Promise<void> {
+    this.#closed = true;
     if (this.#process.exitCode !== null || this.#process.signalCode !== null) return;
     const exited = new Promise((resolve) => this.#process.once("exit", resolve));
     this.#process.kill("SIGKILL");

@@ -19,9 +19,23 @@ try {
 
 const validator = new ToolValidator({ searchPath: process.env.MOLT_SEARCH_PATH ?? "" });
 
+function validate(path: string, displayPath: string): ValidationResult {
+  try {
+    return validator.validate(path, displayPath);
+  } catch (error) {
+    const message = `the checker failed on this file: ${error instanceof Error ? error.message : String(error)}`;
+    return { kind: "tool", name: "", ok: false, diagnostics: [{ file: displayPath, line: 1, column: 1, code: "molt:validator", message }], ms: 0 };
+  }
+}
+
 process.on("message", (request: ValidatorRequest) => {
-  if (request.type === "warm") validator.warmUp(request.folder);
-  else if (request.type === "forget") validator.forget(request.path);
-  else process.send?.({ id: request.id, result: validator.validate(request.path, request.displayPath) } satisfies ValidatorReply);
+  if (request.type === "warm") {
+    try {
+      validator.warmUp(request.folder);
+    } catch {
+      // A failed warm-up only means the first check is slower.
+    }
+  } else if (request.type === "forget") validator.forget(request.path);
+  else process.send?.({ id: request.id, result: validate(request.path, request.displayPath) } satisfies ValidatorReply);
 });
 process.on("disconnect", () => process.exit(0));

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { accessSync, constants } from "node:fs";
+import { accessSync, constants, existsSync } from "node:fs";
 import { basename, delimiter, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Node, Project, SyntaxKind, ts, type SourceFile } from "ts-morph";
@@ -117,6 +117,10 @@ export class ToolValidator {
   }
 
   #refresh(path: string): SourceFile | undefined {
+    if (!existsSync(path)) {
+      this.forget(path);
+      return undefined;
+    }
     const known = this.#project.getSourceFile(path);
     if (known) {
       try {

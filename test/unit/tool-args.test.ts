@@ -95,10 +95,8 @@ describe("parseToolArgs with flags", () => {
     expect(parsed(["--all", "--pattern", "x"])).toMatchObject({ all: true, pattern: "x" });
   });
 
-  // A boolean flag with a value other than true/false (`--all=yes`) is silently read as false
-  // (tool-args.ts: `next === "true"`), so the tool runs with the opposite of what was meant
-  // instead of the caller getting a usage error. Arrays of booleans do refuse "yes".
-  test.fails("BUG: an unrecognised boolean value (--all=yes) is refused, not silently false", () => {
+  // A boolean flag only takes true or false: `--all=yes` must be a usage error, not a silent false.
+  test("an unrecognised boolean value (--all=yes) is refused, not silently false", () => {
     expect(failure(["--pattern", "x", "--all=yes"])).toMatch(/all/);
   });
 
