@@ -4,17 +4,17 @@ import { makeBenchRepo, round, runSteps } from "./step-overhead.ts";
 
 const { repo, dispose } = await makeBenchRepo();
 try {
-  const at200 = await runSteps(repo, 200);
-  const at1000 = await runSteps(repo, 1000);
-  const evolution = await measureEvolution();
+  const stepOverhead = async (extraArgs: string[]) => {
+    const at200 = await runSteps(repo, 200, extraArgs);
+    const at1000 = await runSteps(repo, 1000, extraArgs);
+    return { at200, at1000, growth: round(at1000.overheadMsPerStep / at200.overheadMsPerStep) };
+  };
   const result = {
-    stepOverhead: {
-      at200,
-      at1000,
-      growth: round(at1000.overheadMsPerStep / at200.overheadMsPerStep),
-      targets: { maxOverheadMsPerStep: 2, maxGrowth: 1.2 },
-    },
-    evolution,
+    // The agent loop alone (--no-evolve), which the 2 ms target is for ...
+    stepOverhead: { ...(await stepOverhead(["--no-evolve"])), targets: { maxOverheadMsPerStep: 2, maxGrowth: 1.2 } },
+    // ... and the default configuration, with self-evolution's scan, reminder and processes.
+    stepOverheadWithEvolution: await stepOverhead([]),
+    evolution: await measureEvolution(),
   };
   process.stdout.write(JSON.stringify(result, null, 2) + "\n");
 } finally {

@@ -23,13 +23,13 @@ interface StepRun {
 }
 
 /** Runs molt for `steps` steps of `true` against the scripted server, with the event log on. */
-export async function runSteps(repo: string, steps: number): Promise<StepRun> {
+export async function runSteps(repo: string, steps: number, extraArgs: string[] = []): Promise<StepRun> {
   const script: ScriptReply[] = Array.from({ length: steps - 1 }, () => ({ thought: "Next.", command: "true" }));
   script.push({ command: "echo COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT" });
   const server = await startScriptedServer({ script, record: false });
   const out = await mkdtemp(join(tmpdir(), "molt-bench-run-"));
   const library = await mkdtemp(join(tmpdir(), "molt-bench-library-"));
-  const child = spawn(process.execPath, [MOLT, "run", "--repo", repo, "--issue", "benchmark", "--model", "bench", "--base-url", server.url, "--step-limit", "0", "--cost-limit", "0", "--output", out], {
+  const child = spawn(process.execPath, [MOLT, "run", "--repo", repo, "--issue", "benchmark", "--model", "bench", "--base-url", server.url, "--step-limit", "0", "--cost-limit", "0", "--output", out, ...extraArgs], {
     stdio: ["ignore", "pipe", "inherit"],
     // The default configuration, self-evolution on, with an empty library of the benchmark's own.
     env: { ...process.env, OPENAI_API_KEY: "bench", MOLT_LIBRARY: library },

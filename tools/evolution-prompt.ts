@@ -6,9 +6,8 @@ export interface AnnouncedTool {
   description: string;
 }
 
-export const DEFAULT_REMINDER =
-  "[molt] Reflect: would a tool of your own make the next steps easier or safer (editing, searching, running tests)? " +
-  "If so, write it to $MOLT_EVOLVED/<name>.ts now; improve a tool that fell short.";
+/** Short on purpose: it ends every observation, so every word of it is paid for again at every later step. */
+export const DEFAULT_REMINDER = "[molt] Reflect: would a new or better tool help with the next steps? Write it to $MOLT_EVOLVED/<name>.ts.";
 
 export function evolutionPrompt(folder: string, tools: readonly AnnouncedTool[]): string {
   const library =

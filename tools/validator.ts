@@ -56,6 +56,8 @@ export class ToolValidator {
         skipLibCheck: true,
         types: ["node"],
         typeRoots: [join(MOLT_ROOT, "node_modules", "@types")],
+        // No DOM: tools run in Node, and the DOM types are most of what a cold check would load.
+        lib: ["lib.es2023.d.ts"],
         paths: { "molt/tool": [CONTRACT] },
       },
     });

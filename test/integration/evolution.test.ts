@@ -82,7 +82,7 @@ test("the agent writes a tool, is told why it was rejected, fixes it, calls it, 
   expect(observation(server, 4)).toMatch(/\[molt\] tool count_words v3 loaded/);
   expect(observation(server, 5)).toContain("5 words, 4 distinct");
   // Every observation ends with the reminder to consider a tool.
-  expect(observation(server, 3).trimEnd().split("\n").at(-1)).toMatch(/^\[molt\] Reflect: would a tool/);
+  expect(observation(server, 3).trimEnd().split("\n").at(-1)).toMatch(/^\[molt\] Reflect: would a new or better tool help/);
   // The system prompt taught the contract and said the library was empty.
   const system = String(server.requests[0]?.messages[0]?.content);
   expect(system).toContain('import { defineTool, z } from "molt/tool"');
