@@ -2,12 +2,11 @@ import { execFile, fork, type ChildProcess } from "node:child_process";
 import { chmod, mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { TYPE_FLAGS } from "./node-flags.ts";
 import type { HostReply, HostRequest } from "./tool-protocol.ts";
 
 const HOST = fileURLToPath(new URL("./tool-host.ts", import.meta.url));
 const SHIM = fileURLToPath(new URL("./tool-shim.ts", import.meta.url));
-/** Node 22.12 to 22.17 strip types only when asked to. */
-const TYPE_FLAGS = process.features.typescript ? [] : ["--experimental-strip-types", "--disable-warning=ExperimentalWarning"];
 
 export type LoadOutcome =
   | { ok: true; usage: string; description: string; ms: number }

@@ -1,10 +1,10 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { TYPE_FLAGS } from "./node-flags.ts";
 import type { ValidationResult } from "./validator.ts";
 import type { ValidatorReply, ValidatorRequest } from "./validator-process.ts";
 
 const VALIDATOR = fileURLToPath(new URL("./validator-process.ts", import.meta.url));
-const TYPE_FLAGS = process.features.typescript ? [] : ["--experimental-strip-types", "--disable-warning=ExperimentalWarning"];
 
 /** The validator, in a process of its own; requests are answered in order. */
 export class ValidatorClient {
