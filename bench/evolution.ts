@@ -3,7 +3,8 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { LocalExecutor } from "../sandbox/local-executor.ts";
+import { CommandExecutor } from "../sandbox/command-executor.ts";
+import { DEFAULT_LIMITS } from "../sandbox/limits.ts";
 import { ToolHost } from "../tools/tool-host-client.ts";
 import { ValidatorClient } from "../tools/validator-client.ts";
 import { round } from "./step-overhead.ts";
@@ -92,10 +93,12 @@ export async function measureEvolution() {
     for (let variant = 2; variant <= 31; variant++) warm.push(await validateAndLoad(setup, variant % 2 ? "count_words" : "count_lines", variant));
 
     // A loaded tool called from the agent's shell, against `true` in the same shell.
-    const executor = new LocalExecutor({
+    const executor = new CommandExecutor({
       cwd: setup.workspace,
       env: { PATH: `${setup.host.binDir}:${process.env.PATH ?? ""}`, ...setup.host.commandEnv },
       timeoutSec: 60,
+      limits: { ...DEFAULT_LIMITS, cpuSec: 60 },
+      sandbox: { kind: "local", writable: [], readOnly: [], home: setup.workspace, network: "all" },
     });
     const plain: number[] = [];
     const withTool: number[] = [];

@@ -4,7 +4,7 @@ import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { git } from "../sandbox/workspace.ts";
 import { DEMO_HELP } from "./help.ts";
-import { evolutionOf, limitsOf, parseFlags, priceFor } from "./run-options.ts";
+import { evolutionOf, limitsOf, parseFlags, priceFor, sandboxOf } from "./run-options.ts";
 import { runSession, type SessionIO } from "./session.ts";
 
 const DEMO = fileURLToPath(new URL("../test/fixtures/demo/", import.meta.url));
@@ -13,7 +13,7 @@ const DEMO = fileURLToPath(new URL("../test/fixtures/demo/", import.meta.url));
 export async function demoCommand(args: string[], io: SessionIO): Promise<number> {
   const flags = parseFlags(args, [
     "output", "action-format", "step-limit", "cost-limit", "time-limit", "timeout", "retries", "json", "keep",
-    "evolved", "fresh", "no-evolve", "reminder", "help",
+    "evolved", "fresh", "no-evolve", "reminder", "sandbox", "mem-limit", "help",
   ]);
   if (flags.help) {
     io.stdout.write(DEMO_HELP);
@@ -50,6 +50,8 @@ export async function demoCommand(args: string[], io: SessionIO): Promise<number
         apply: false,
         ...evolution,
         evolvedDir,
+        sandbox: sandboxOf(flags),
+        requestTimeoutSec: flags["request-timeout"],
       },
       io,
     );

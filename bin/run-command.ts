@@ -6,7 +6,8 @@ export async function runCommand(args: string[], io: SessionIO): Promise<number>
   const flags = parseFlags(args, [
     "repo", "base", "issue", "issue-file", "model", "base-url", "output", "action-format", "step-limit",
     "cost-limit", "time-limit", "timeout", "retries", "price-in", "price-out", "json", "keep", "apply",
-    "evolved", "fresh", "no-evolve", "reminder", "help",
+    "evolved", "fresh", "no-evolve", "reminder", "sandbox", "allow-network", "allow-domain", "mem-limit", "pass-env",
+    "request-timeout", "help",
   ]);
   if (flags.help) {
     io.stdout.write(RUN_HELP);

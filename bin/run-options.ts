@@ -29,6 +29,16 @@ export interface RunConfig {
   evolvedDir: string | undefined;
   fresh: boolean;
   reminder: string | undefined;
+  sandbox: SandboxSettings;
+  requestTimeoutSec: number;
+}
+
+export interface SandboxSettings {
+  kind: "bwrap" | "local";
+  network: "none" | "all";
+  allowDomains: string[];
+  memLimitBytes: number;
+  passEnv: string[];
 }
 
 const flagSpec = {
@@ -54,6 +64,12 @@ const flagSpec = {
   fresh: { type: "boolean" },
   "no-evolve": { type: "boolean" },
   reminder: { type: "string" },
+  sandbox: { type: "string" },
+  "allow-network": { type: "boolean" },
+  "allow-domain": { type: "string", multiple: true },
+  "mem-limit": { type: "string" },
+  "pass-env": { type: "string", multiple: true },
+  "request-timeout": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -68,6 +84,18 @@ const amount = z
   .refine((value) => /^\d+(\.\d+)?$|^\.\d+$/.test(value.trim()), "must be a number of 0 or more")
   .transform(Number);
 const seconds = amount.refine((value) => value > 0, "must be more than 0 seconds");
+
+const byteSize = z
+  .string()
+  .regex(/^\d+(\.\d+)?\s*([kmgt]i?b?)?$/i, "must be a size such as 4G, 512M or 1000000")
+  .transform((text) => {
+    const match = /^(\d+(?:\.\d+)?)\s*([kmgt])?/i.exec(text)!;
+    const power = " kmgt".indexOf((match[2] ?? " ").toLowerCase());
+    return Math.round(Number(match[1]) * 1024 ** power);
+  })
+  .refine((bytes) => bytes >= 64 * 1024 ** 2, "must be at least 64M");
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name");
+const domain = z.string().regex(/^(\*\.)?[A-Za-z0-9.-]+(:\d+)?$/, "must be a host name such as pypi.org or *.npmjs.org");
 
 const Flags = z.object({
   repo: z.string().min(1, "must name a folder").default("."),
@@ -92,6 +120,12 @@ const Flags = z.object({
   fresh: z.boolean().default(false),
   "no-evolve": z.boolean().default(false),
   reminder: z.string().optional(),
+  sandbox: z.enum(["bwrap", "local"], { error: "must be bwrap or local" }).optional(),
+  "allow-network": z.boolean().default(false),
+  "allow-domain": z.array(domain).default([]),
+  "mem-limit": byteSize.default(4 * 1024 ** 3),
+  "pass-env": z.array(envName).default([]),
+  "request-timeout": seconds.default(600),
   help: z.boolean().default(false),
 });
 export type Flags = z.infer<typeof Flags>;
@@ -109,7 +143,9 @@ export function parseFlags(args: string[], allowed: readonly FlagName[]): Flags 
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const name = String(issue.path[0]);
-    throw new UsageError(`--${name} ${issue.message} (got "${String(values[name])}")`);
+    const value = values[name];
+    const got = Array.isArray(value) && typeof issue.path[1] === "number" ? value[issue.path[1]] : value;
+    throw new UsageError(`--${name} ${issue.message} (got "${String(got)}")`);
   }
   return parsed.data;
 }
@@ -197,6 +233,21 @@ export async function runConfigOf(flags: Flags, env: NodeJS.ProcessEnv, stdin: N
     keep: flags.keep,
     apply: flags.apply,
     ...evolutionOf(flags),
+    sandbox: sandboxOf(flags),
+    requestTimeoutSec: flags["request-timeout"],
+  };
+}
+
+export function sandboxOf(flags: Flags): SandboxSettings {
+  if (flags["allow-network"] && flags["allow-domain"].length > 0) throw new UsageError("--allow-network already allows every domain; drop --allow-domain");
+  const kind = flags.sandbox ?? (process.platform === "linux" ? "bwrap" : "local");
+  if (kind === "local" && flags["allow-domain"].length > 0) throw new UsageError("--allow-domain needs the bwrap sandbox; with --sandbox local every domain is reachable");
+  return {
+    kind,
+    network: flags["allow-network"] || kind === "local" ? "all" : "none",
+    allowDomains: flags["allow-domain"],
+    memLimitBytes: flags["mem-limit"],
+    passEnv: flags["pass-env"],
   };
 }
 

@@ -1,16 +1,22 @@
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Agent, type AgentOutcome } from "../core/agent.ts";
 import { EventBus, type EventSink } from "../core/event-bus.ts";
 import { EventsFile } from "../core/events-file.ts";
+import type { MoltEvent, RunSettings } from "../core/events.ts";
 import { OpenAIModel } from "../core/model.ts";
+import { redactor } from "../core/redact.ts";
+import { restoreRun } from "../core/resume.ts";
 import { createRunFolder, type RunFolder } from "../core/run-folder.ts";
 import { writeTrajectory } from "../core/trajectory.ts";
 import { MOLT_VERSION } from "../core/version.ts";
+import { bwrapProblem } from "../sandbox/bwrap.ts";
 import { commandEnv } from "../sandbox/command-env.ts";
-import { LocalExecutor } from "../sandbox/local-executor.ts";
+import { CommandExecutor } from "../sandbox/command-executor.ts";
+import { DEFAULT_LIMITS } from "../sandbox/limits.ts";
+import type { SandboxPolicy } from "../sandbox/sandbox-policy.ts";
 import { applyPatch, resolveSourceRepo, Workspace, WorkspaceError, type SourceRepo } from "../sandbox/workspace.ts";
-import { loadScript, startScriptedServer, type ScriptedServer } from "../test/scripted-server.ts";
+import { loadScript, startScriptedServer, type ScriptedServer, type ScriptReply } from "../test/scripted-server.ts";
 import { setUpEvolution, type EvolutionSetup } from "./evolution-setup.ts";
 import { JsonPrinter } from "./json-printer.ts";
 import { PlainPrinter } from "./plain-printer.ts";
@@ -22,19 +28,68 @@ export interface SessionIO {
   stderr: NodeJS.WriteStream;
 }
 
+/** A run to carry on: its record so far. */
+export interface Continuation {
+  events: MoltEvent[];
+  runId: string;
+}
+
 /**
- * Composes one run: the user's repository, a private workspace, the model, the agent and the
- * sinks of its events; then leaves the patch, the record and the trajectory in the run folder.
- * Returns the process exit code: 0 when the agent submitted, 1 otherwise.
+ * Starts a run: checks what the user gave, makes the run folder and a private workspace, then
+ * runs it. Returns the process exit code: 0 when the agent submitted, 1 otherwise.
  */
 export async function runSession(config: RunConfig, io: SessionIO): Promise<number> {
   if (config.output !== undefined && existsSync(join(config.output, "events.jsonl"))) {
     throw new UsageError(`${config.output} already holds a run; choose another --output`);
   }
   const source = await checkedSource(config);
-  const script = config.scriptFile === undefined ? undefined : await checkedScript(config.scriptFile);
+  const script = await checkedScript(config.scriptFile);
+  checkSandbox(config);
   const folder = createRunFolder(config.output);
   const workspace = await Workspace.create(source);
+  return execute(config, source, folder, workspace, io, script);
+}
+
+/** Carries on a run from its record, in its own workspace, with the same settings. */
+export async function resumeSession(config: RunConfig, source: SourceRepo, folder: RunFolder, workspace: Workspace, continuation: Continuation, io: SessionIO): Promise<number> {
+  const script = await checkedScript(config.scriptFile);
+  checkSandbox(config);
+  return execute(config, source, folder, workspace, io, script, continuation);
+}
+
+/** Refuses to run when the sandbox asked for cannot work here: never a silent fallback. */
+function checkSandbox(config: RunConfig): void {
+  if (config.sandbox.kind !== "bwrap") return;
+  const problem = bwrapProblem();
+  if (problem) throw new UsageError(`cannot sandbox commands: ${problem}; install bubblewrap, or pass --sandbox local to run commands unsandboxed`);
+}
+
+function describeSandbox(config: RunConfig): string {
+  const { kind, network, allowDomains } = config.sandbox;
+  if (kind === "local") return "local (no isolation: commands run as you, with your network)";
+  const net = network === "all" ? "network allowed" : allowDomains.length > 0 ? `network to ${allowDomains.join(", ")}` : "no network";
+  return `bwrap (workspace writable, rest read-only, ${net})`;
+}
+
+function settingsOf(config: RunConfig): RunSettings {
+  return {
+    retries: config.retries,
+    price: config.price,
+    requestTimeoutSec: config.requestTimeoutSec,
+    sandbox: { ...config.sandbox },
+    evolution: { enabled: config.evolve, library: config.evolvedDir, fresh: config.fresh, reminder: config.reminder },
+  };
+}
+
+async function execute(
+  config: RunConfig,
+  source: SourceRepo,
+  folder: RunFolder,
+  workspace: Workspace,
+  io: SessionIO,
+  script: ScriptReply[] | undefined,
+  continuation?: Continuation,
+): Promise<number> {
   const server: ScriptedServer | undefined = script ? await startScriptedServer({ script }) : undefined;
   const baseUrl = server?.url ?? config.baseUrl;
   const model = new OpenAIModel({
@@ -45,8 +100,10 @@ export async function runSession(config: RunConfig, io: SessionIO): Promise<numb
     actionFormat: config.actionFormat,
     price: config.price,
     retries: config.retries,
+    requestTimeoutMs: config.requestTimeoutSec * 1000,
   });
-  const bus = new EventBus();
+  const redact = redactor([config.apiKey]);
+  const bus = new EventBus(redact);
   bus.subscribe(new EventsFile(folder.events));
   const printer: EventSink = config.json ? new JsonPrinter(io.stdout) : new PlainPrinter(io.stdout, io.stdout.columns);
   bus.subscribe(printer);
@@ -60,41 +117,67 @@ export async function runSession(config: RunConfig, io: SessionIO): Promise<numb
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
 
-  bus.emit({
-    type: "run_started",
-    runId: folder.runId,
-    moltVersion: MOLT_VERSION,
-    repo: source.root,
-    baseCommit: source.baseCommit,
-    issue: config.issue,
-    model: config.model,
-    baseUrl,
-    actionFormat: config.actionFormat,
-    limits: config.limits,
-    workspace: workspace.path,
-    outputDir: folder.dir,
-    sandbox: "local",
+  if (continuation) {
+    bus.emit({ type: "run_resumed", afterStep: restoreRun(continuation.events, config.actionFormat, config.limits.commandTimeoutSec).lastStep, model: config.model });
+  } else {
+    bus.emit({
+      type: "run_started",
+      runId: folder.runId,
+      moltVersion: MOLT_VERSION,
+      repo: source.root,
+      baseCommit: source.baseCommit,
+      issue: config.issue,
+      model: config.model,
+      baseUrl,
+      actionFormat: config.actionFormat,
+      limits: config.limits,
+      workspace: workspace.path,
+      outputDir: folder.dir,
+      sandbox: describeSandbox(config),
+      settings: settingsOf(config),
+    });
+  }
+
+  const home = join(workspace.container, "home");
+  mkdirSync(home, { recursive: true });
+  const baseEnv = commandEnv(process.env, { TMPDIR: "/tmp" }, config.sandbox.passEnv);
+  const limits = { ...DEFAULT_LIMITS, memBytes: config.sandbox.memLimitBytes, cpuSec: Math.ceil(config.limits.commandTimeoutSec) };
+  const gitGuards = [join(workspace.path, ".git", "hooks"), join(workspace.path, ".git", "config")];
+  const policy = (writable: string[], readOnly: string[]): SandboxPolicy => ({
+    kind: config.sandbox.kind,
+    writable: [workspace.path, home, ...writable],
+    readOnly: [...gitGuards, ...readOnly],
+    home,
+    network: config.sandbox.network,
   });
 
-  const baseEnv = commandEnv(process.env, {});
   let evolution: EvolutionSetup | undefined;
-  let executor: LocalExecutor | undefined;
+  let executor: CommandExecutor | undefined;
   let outcome: AgentOutcome;
   try {
+    const restored = continuation ? restoreRun(continuation.events, config.actionFormat, config.limits.commandTimeoutSec) : undefined;
     evolution = config.evolve
       ? await setUpEvolution({
           container: workspace.container,
           workspace: workspace.path,
-          baseEnv,
+          baseEnv: { ...baseEnv, HOME: home },
           libraryDir: config.evolvedDir,
           fresh: config.fresh,
           reminder: config.reminder,
           callTimeoutMs: config.limits.commandTimeoutSec * 1000,
           bus,
           runId: folder.runId,
+          hostSandbox: (folders) => policy([folders.evolved, folders.tools], []),
+          record: continuation?.events,
         })
       : undefined;
-    executor = new LocalExecutor({ cwd: workspace.path, env: { ...baseEnv, ...evolution?.env }, timeoutSec: config.limits.commandTimeoutSec });
+    executor = new CommandExecutor({
+      cwd: workspace.path,
+      env: { ...baseEnv, ...evolution?.env },
+      timeoutSec: config.limits.commandTimeoutSec,
+      limits,
+      sandbox: policy(evolution ? [evolution.folders.evolved] : [], evolution ? [evolution.folders.tools] : []),
+    });
     const agent = new Agent({
       model,
       environment: evolution ? evolution.around(executor) : executor,
@@ -103,6 +186,7 @@ export async function runSession(config: RunConfig, io: SessionIO): Promise<numb
       limits: config.limits,
       signal: interrupt.signal,
       extraInstructions: evolution?.instructions,
+      restored,
     });
     outcome = await agent.run(config.issue);
   } finally {
@@ -114,7 +198,7 @@ export async function runSession(config: RunConfig, io: SessionIO): Promise<numb
   }
 
   const patch = await workspace.patch();
-  finish(folder, bus, config, source, outcome, patch);
+  finish(folder, bus, config, source, redact({ ...outcome, messages: outcome.messages }), patch);
   await bus.close();
 
   if (config.apply) {
@@ -124,11 +208,14 @@ export async function runSession(config: RunConfig, io: SessionIO): Promise<numb
         : { applied: false, message: `not applied: the run ended with ${outcome.exitStatus}, not a submission` };
     notes.write(`apply    ${applied.message}\n`);
   }
-  if (config.keep) notes.write(`workspace kept at ${workspace.path}\n`);
+  // An interrupted run keeps its workspace, so that it can be resumed.
+  const keep = config.keep || outcome.exitStatus === "Interrupted";
+  if (outcome.exitStatus === "Interrupted") notes.write(`resume   molt resume ${folder.dir}\n`);
+  if (keep) notes.write(`workspace kept at ${workspace.path}\n`);
   else await workspace.remove();
 
   if (outcome.exitStatus === "Submitted") return 0;
-  io.stderr.write(`molt: ${outcome.exitStatus}: ${outcome.reason}\n`);
+  io.stderr.write(`molt: ${outcome.exitStatus}: ${redact(outcome.reason)}\n`);
   return 1;
 }
 
@@ -162,7 +249,8 @@ async function checkedSource(config: RunConfig): Promise<SourceRepo> {
   }
 }
 
-async function checkedScript(file: string) {
+async function checkedScript(file: string | undefined): Promise<ScriptReply[] | undefined> {
+  if (file === undefined) return undefined;
   try {
     return await loadScript(file);
   } catch (error) {

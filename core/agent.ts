@@ -2,10 +2,11 @@ import { isSubmission, parseAction } from "./actions.ts";
 import type { Environment } from "./environment.ts";
 import type { EventBus } from "./event-bus.ts";
 import type { ActionFormat, ExitStatus, Limits, Totals } from "./events.ts";
-import type { Message } from "./messages.ts";
+import { assistantMessage, type Message } from "./messages.ts";
 import { ModelAborted, ModelError, type Model, type ModelReply } from "./model.ts";
 import { renderObservation } from "./observation.ts";
 import { formatErrorPrompt, systemPrompt, taskPrompt } from "./prompts.ts";
+import type { RestoredRun } from "./resume.ts";
 
 export const FORMAT_ERRORS_IN_A_ROW = 3;
 
@@ -18,6 +19,8 @@ export interface AgentOptions {
   signal?: AbortSignal;
   /** More system prompt, from layers around the environment (the self-evolution instructions). */
   extraInstructions?: string;
+  /** Carry on a run from its record instead of starting it (`molt resume`). */
+  restored?: RestoredRun;
 }
 
 export interface AgentOutcome {
@@ -43,13 +46,23 @@ export class Agent {
   }
 
   async run(issue: string): Promise<AgentOutcome> {
-    const { actionFormat } = this.#options;
-    const started = performance.now();
-    this.#messages.push({ role: "system", content: systemPrompt(actionFormat, this.#options.extraInstructions) });
-    this.#messages.push({ role: "user", content: taskPrompt(issue, actionFormat) });
+    const { actionFormat, bus, restored } = this.#options;
+    const started = performance.now() - (restored?.totals.elapsedMs ?? 0);
     let end: { exitStatus: ExitStatus; reason: string };
     try {
-      end = await this.#loop(started);
+      if (restored) {
+        this.#messages.push(...restored.messages);
+        Object.assign(this.#totals, restored.totals);
+        this.#formatErrors = restored.formatErrorsInARow;
+        const finished = restored.pending ? await this.#handle(restored.lastStep, restored.pending) : undefined;
+        end = finished ?? (await this.#loop(started));
+      } else {
+        const system = systemPrompt(actionFormat, this.#options.extraInstructions);
+        const task = taskPrompt(issue, actionFormat);
+        bus.emit({ type: "prompt", system, task });
+        this.#messages.push({ role: "system", content: system }, { role: "user", content: task });
+        end = await this.#loop(started);
+      }
     } catch (error) {
       if (error instanceof ModelAborted || this.#options.signal?.aborted) end = { exitStatus: "Interrupted", reason: "the run was interrupted" };
       else if (error instanceof ModelError) end = { exitStatus: "ModelError", reason: error.message };
@@ -74,16 +87,23 @@ export class Agent {
       }
       const step = ++this.#totals.steps;
       const reply = await this.#query(step);
-      const action = parseAction(this.#options.actionFormat, reply.content, reply.toolCalls);
-      if (!action.ok) {
-        if (this.#formatError(step, reply, action.reason)) {
-          return { exitStatus: "FormatError", reason: `${FORMAT_ERRORS_IN_A_ROW} replies in a row had no runnable command (${action.reason})` };
-        }
-        continue;
-      }
-      this.#formatErrors = 0;
-      if (await this.#act(step, action.command, reply)) return { exitStatus: "Submitted", reason: "the agent submitted" };
+      const end = await this.#handle(step, reply);
+      if (end) return end;
     }
+  }
+
+  /** Runs a reply's command, or answers its format error; says how the run ended if it did. */
+  async #handle(step: number, reply: ModelReply): Promise<{ exitStatus: ExitStatus; reason: string } | undefined> {
+    const action = parseAction(this.#options.actionFormat, reply.content, reply.toolCalls);
+    if (!action.ok) {
+      if (this.#formatError(step, reply, action.reason)) {
+        return { exitStatus: "FormatError", reason: `${FORMAT_ERRORS_IN_A_ROW} replies in a row had no runnable command (${action.reason})` };
+      }
+      return undefined;
+    }
+    this.#formatErrors = 0;
+    if (await this.#act(step, action.command, reply)) return { exitStatus: "Submitted", reason: "the agent submitted" };
+    return undefined;
   }
 
   async #query(step: number): Promise<ModelReply> {
@@ -99,7 +119,7 @@ export class Agent {
     this.#totals.completionTokens += reply.usage.completionTokens;
     this.#totals.cost += reply.cost;
     bus.emit({ type: "model_response", step, content: reply.content, toolCalls: reply.toolCalls, usage: reply.usage, cost: reply.cost, ms: reply.ms });
-    this.#messages.push(assistantMessage(reply));
+    this.#messages.push(assistantMessage(reply.content, reply.toolCalls));
     return reply;
   }
 
@@ -132,6 +152,7 @@ export class Agent {
       outputTail: result.outputTail,
       elidedChars: result.elidedChars,
       timedOut: result.timedOut,
+      notes: result.notes ?? [],
     });
     if (isSubmission(result.exitCode, result.output)) return true;
     const content = renderObservation(result, limits.commandTimeoutSec);
@@ -139,13 +160,4 @@ export class Agent {
     this.#messages.push(call ? { role: "tool", tool_call_id: call.id, content } : { role: "user", content });
     return false;
   }
-}
-
-function assistantMessage(reply: ModelReply): Message {
-  if (reply.toolCalls.length === 0) return { role: "assistant", content: reply.content };
-  return {
-    role: "assistant",
-    content: reply.content,
-    tool_calls: reply.toolCalls.map((call) => ({ id: call.id, type: "function", function: { name: call.name, arguments: call.arguments } })),
-  };
 }

@@ -10,16 +10,21 @@ export interface EventSink {
 type WithoutTs<E> = E extends unknown ? Omit<E, "ts"> : never;
 export type NewEvent = WithoutTs<MoltEvent>;
 
-/** Fans each event out to every sink, in order, synchronously. */
+/** Fans each event out to every sink, in order, synchronously, after hiding any secret in it. */
 export class EventBus {
   readonly #sinks: EventSink[] = [];
+  readonly #redact: <T>(value: T) => T;
+
+  constructor(redact: <T>(value: T) => T = (value) => value) {
+    this.#redact = redact;
+  }
 
   subscribe(sink: EventSink): void {
     this.#sinks.push(sink);
   }
 
   emit(event: NewEvent): MoltEvent {
-    const stamped = { ...event, ts: Date.now() } as MoltEvent;
+    const stamped = this.#redact({ ...event, ts: Date.now() } as MoltEvent);
     for (const sink of this.#sinks) sink.onEvent(stamped);
     return stamped;
   }

@@ -43,6 +43,27 @@ export type Limits = z.infer<typeof Limits>;
 const at = { ts: z.number() };
 const inStep = { ...at, step: z.number().int().positive() };
 
+/** How a run was set up, beyond the model: what `molt resume` needs to carry on the same way. */
+export const RunSettings = z.object({
+  retries: z.number().int().nonnegative(),
+  price: z.object({ inPerMTok: z.number().nonnegative(), outPerMTok: z.number().nonnegative() }),
+  requestTimeoutSec: z.number().positive(),
+  sandbox: z.object({
+    kind: z.enum(["bwrap", "local"]),
+    network: z.enum(["none", "all"]),
+    allowDomains: z.array(z.string()),
+    memLimitBytes: z.number().positive(),
+    passEnv: z.array(z.string()),
+  }),
+  evolution: z.object({
+    enabled: z.boolean(),
+    library: z.string().optional(),
+    fresh: z.boolean(),
+    reminder: z.string().optional(),
+  }),
+});
+export type RunSettings = z.infer<typeof RunSettings>;
+
 export const RunStarted = z.object({
   type: z.literal("run_started"),
   ...at,
@@ -57,7 +78,25 @@ export const RunStarted = z.object({
   limits: Limits,
   workspace: z.string(),
   outputDir: z.string(),
+  /** The sandbox in force, in words. */
   sandbox: z.string(),
+  settings: RunSettings,
+});
+
+/** A run carried on by `molt resume` after the step it had completed. */
+export const RunResumed = z.object({
+  type: z.literal("run_resumed"),
+  ...at,
+  afterStep: z.number().int().nonnegative(),
+  model: z.string(),
+});
+
+/** The conversation's opening: the system prompt and the task, as the model got them. */
+export const Prompt = z.object({
+  type: z.literal("prompt"),
+  ...at,
+  system: z.string(),
+  task: z.string(),
 });
 
 export const ModelRequest = z.object({
@@ -115,6 +154,8 @@ export const CommandFinished = z.object({
   outputTail: z.string(),
   elidedChars: z.number().int().nonnegative(),
   timedOut: z.boolean(),
+  /** Lines added after the output: a limit hit, tool verdicts, the reminder. */
+  notes: z.array(z.string()).default([]),
 });
 
 export const Totals = z.object({
@@ -216,6 +257,8 @@ export const ToolRemoved = z.object({
 
 export const MoltEvent = z.discriminatedUnion("type", [
   RunStarted,
+  RunResumed,
+  Prompt,
   ModelRequest,
   ModelDelta,
   ModelRetry,

@@ -4,7 +4,7 @@ import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { CommandResult, Environment } from "../core/environment.ts";
 import type { EventBus } from "../core/event-bus.ts";
-import type { ToolDiagnostic } from "../core/events.ts";
+import type { MoltEvent, ToolDiagnostic } from "../core/events.ts";
 import type { AnnouncedTool } from "./evolution-prompt.ts";
 import { shaOf, type HistoryEntry, type ToolLibrary } from "./library.ts";
 import type { ToolHost } from "./tool-host-client.ts";
@@ -42,6 +42,8 @@ export interface EvolutionOptions {
   runId: string;
   /** The line that ends every observation; "" for none. */
   reminder: string;
+  /** The record of the run so far, when it is resumed: the folder is already filled. */
+  record?: readonly MoltEvent[];
 }
 
 /**
@@ -74,11 +76,15 @@ export class Evolution {
       await symlink(MOLT_ROOT, link, "dir");
     }
     options.validator.warmUp(options.folder);
-    if (!options.fresh) await options.library.copyInto(options.folder);
     options.host.onCall(({ name, version, args, exitCode, ms }) => {
       evolution.#count(name, version);
       options.bus.emit({ type: "tool_called", step: evolution.#step, name, version, args, exitCode, ms });
     });
+    if (options.record) {
+      await evolution.#restore(options.record);
+      return evolution;
+    }
+    if (!options.fresh) await options.library.copyInto(options.folder);
     const start = await evolution.#trackedNow();
     options.bus.emit({
       type: "tool_library",
@@ -88,6 +94,47 @@ export class Evolution {
     });
     await evolution.#process(start);
     return evolution;
+  }
+
+  /** Takes up where a recorded run left off: what it had seen, kept and loaded, loaded again into the new host. */
+  async #restore(record: readonly MoltEvent[]): Promise<void> {
+    const loadedNow = new Map<string, number>();
+    for (const event of record) {
+      if ("step" in event) this.#step = event.step;
+      if (event.type === "tool_written") {
+        const file = `${event.name}.ts`;
+        this.#files.set(file, { name: event.name, kind: event.kind, key: "", sha: event.sha, source: event.source, version: event.version });
+        this.#record(event.name, { version: event.version, sha: event.sha, source: event.source, status: "rejected" });
+      } else if (event.type === "tool_loaded") {
+        const versions = this.#versions.get(event.name) ?? [];
+        const written = versions.find((record) => record.version === event.version);
+        if (written) written.status = "loaded";
+        loadedNow.set(event.name, event.version);
+      } else if (event.type === "tool_rejected") {
+        const written = this.#versions.get(event.name)?.find((record) => record.version === event.version);
+        if (written) written.reason = event.reason;
+      } else if (event.type === "tool_removed") {
+        loadedNow.delete(event.name);
+        this.#files.delete(`${event.name}.ts`);
+      } else if (event.type === "tool_called") {
+        this.#count(event.name, event.version);
+      } else if (event.type === "tool_library") {
+        for (const tool of event.tools) {
+          const source = tool.source;
+          this.#files.set(`${tool.name}.ts`, { name: tool.name, kind: tool.name.startsWith("_") ? "helper" : "tool", key: "", sha: shaOf(source), source, version: tool.version });
+        }
+      }
+    }
+    // Versions the library already had are not new to it.
+    for (const [name, versions] of this.#versions) {
+      this.#versions.set(name, versions.filter((record) => this.#options.fresh || this.#options.library.versionOf(name, record.source) !== record.version));
+    }
+    for (const [name, version] of loadedNow) {
+      const file = this.#files.get(`${name}.ts`);
+      const source = this.#versions.get(name)?.find((record) => record.version === version)?.source ?? file?.source ?? "";
+      const loaded = await this.#options.host.load(name, version, join(this.folder, `${name}.ts`));
+      if (loaded.ok) this.#loaded.set(name, { name, usage: loaded.usage, description: loaded.description, version, source });
+    }
   }
 
   /** The tools loaded now, for the system prompt. */

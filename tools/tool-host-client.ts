@@ -3,6 +3,8 @@ import { chmod, mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { TYPE_FLAGS } from "./node-flags.ts";
+import { bwrapArgs } from "../sandbox/bwrap.ts";
+import type { SandboxPolicy } from "../sandbox/sandbox-policy.ts";
 import type { HostReply, HostRequest } from "./tool-protocol.ts";
 
 const HOST = fileURLToPath(new URL("./tool-host.ts", import.meta.url));
@@ -28,6 +30,8 @@ export interface ToolHostOptions {
   /** The environment of the commands tools run with `ctx.exec`. */
   env: Record<string, string>;
   callTimeoutMs: number;
+  /** The sandbox the host (and so every tool) runs in. */
+  sandbox?: SandboxPolicy;
 }
 
 /** molt's handle on the tool host process: load and unload tools, and hear about their calls. */
@@ -70,11 +74,17 @@ export class ToolHost {
   }
 
   #spawn(): Promise<void> {
+    const sandbox = this.#options.sandbox;
+    // Under bubblewrap, bwrap starts node, which still gets the IPC channel molt opened.
+    const launch =
+      sandbox?.kind === "bwrap"
+        ? { execPath: "bwrap", execArgv: [...bwrapArgs(sandbox, this.#options.workspace), "--", process.execPath, ...TYPE_FLAGS] }
+        : { execArgv: TYPE_FLAGS };
     const child = fork(HOST, [], {
-      execArgv: TYPE_FLAGS,
+      ...launch,
       env: {
         PATH: process.env.PATH ?? "",
-        HOME: this.#options.env.HOME ?? process.env.HOME ?? "",
+        HOME: sandbox?.home ?? this.#options.env.HOME ?? process.env.HOME ?? "",
         MOLT_TOOL_SOCKET: this.#socket,
         MOLT_WORKSPACE: this.#options.workspace,
         MOLT_TOOL_TIMEOUT_MS: String(this.#options.callTimeoutMs),

@@ -35,6 +35,13 @@ const runEvents: NewEvent[] = [
     workspace: "/tmp/ws",
     outputDir: "/tmp/out",
     sandbox: "local",
+    settings: {
+      retries: 4,
+      price: { inPerMTok: 2.5, outPerMTok: 10 },
+      requestTimeoutSec: 600,
+      sandbox: { kind: "local", network: "all", allowDomains: [], memLimitBytes: 4 * 1024 ** 3, passEnv: [] },
+      evolution: { enabled: true, fresh: false },
+    },
   },
   { type: "model_request", step: 1, messages: 2 },
   { type: "model_delta", step: 1, text: "Let me " },
@@ -49,7 +56,7 @@ const runEvents: NewEvent[] = [
     ms: 812,
   },
   { type: "command_started", step: 1, command: "ls" },
-  { type: "command_finished", step: 1, exitCode: 0, ms: 5, output: "src\ntest\n", outputTail: "", elidedChars: 0, timedOut: false },
+  { type: "command_finished", step: 1, exitCode: 0, ms: 5, output: "src\ntest\n", outputTail: "", elidedChars: 0, timedOut: false, notes: [] },
   { type: "format_error", step: 2, reason: "no bash tool call found", inARow: 1 },
   {
     type: "run_finished",

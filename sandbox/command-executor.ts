@@ -1,26 +1,35 @@
 import { spawn } from "node:child_process";
 import { constants } from "node:os";
+import { bwrapArgs } from "./bwrap.ts";
+import { limitNote, limitsPrelude, type ResourceLimits } from "./limits.ts";
 import { OutputCapture, type CapturedOutput } from "./output-capture.ts";
+import type { SandboxPolicy } from "./sandbox-policy.ts";
 
 export interface ExecutionResult extends CapturedOutput {
   /** The exit code; 128 + the signal number when a signal ended the command. */
   exitCode: number;
   timedOut: boolean;
   ms: number;
+  /** Plain words about a resource limit the command hit. */
+  notes?: string[];
 }
 
 export interface ExecutorOptions {
   cwd: string;
   env: Record<string, string>;
   timeoutSec: number;
+  limits: ResourceLimits;
+  /** Where commands run: under bubblewrap, or straight on the machine ("local"). */
+  sandbox: SandboxPolicy;
 }
 
 /**
- * Runs each command in a fresh bash process of its own process group, with stdout and stderr
- * merged at the file-descriptor level (so their order is the one the command wrote them in).
- * A timeout or an abort kills the whole group, background children included.
+ * Runs each command in a fresh bash, with resource limits, in the sandbox the policy asks for,
+ * in a process group of its own, with stdout and stderr merged at the file-descriptor level (so
+ * their order is the one the command wrote them in). A timeout or an abort kills the whole group;
+ * under bubblewrap every process the command started dies with it.
  */
-export class LocalExecutor {
+export class CommandExecutor {
   readonly #options: ExecutorOptions;
   readonly #groups = new Set<number>();
 
@@ -29,13 +38,16 @@ export class LocalExecutor {
   }
 
   execute(command: string, options: { signal?: AbortSignal } = {}): Promise<ExecutionResult> {
-    const { cwd, env, timeoutSec } = this.#options;
+    const { cwd, env, timeoutSec, limits, sandbox } = this.#options;
     const started = performance.now();
     const capture = new OutputCapture();
-    // The outer bash replaces itself with the command's own shell, whose stderr is its stdout.
-    const child = spawn("bash", ["-c", 'exec bash -c "$1" 2>&1', "bash", command], {
+    const isolated = sandbox.kind === "bwrap";
+    // The outer bash sets the limits, then replaces itself with the command's own shell, whose stderr is its stdout.
+    const shell = ["bash", "-c", limitsPrelude(limits, isolated), "bash", command];
+    const [file, ...args] = isolated ? ["bwrap", ...bwrapArgs(sandbox, cwd), "--", ...shell] : shell;
+    const child = spawn(file!, args, {
       cwd,
-      env,
+      env: { ...env, HOME: sandbox.home },
       detached: true,
       stdio: ["ignore", "pipe", "ignore"],
     });
@@ -56,7 +68,9 @@ export class LocalExecutor {
       const finish = (exitCode: number) => {
         clearTimeout(timer);
         options.signal?.removeEventListener("abort", killGroup);
-        resolve({ ...capture.finish(), exitCode, timedOut, ms: performance.now() - started });
+        const output = capture.finish();
+        const note = timedOut ? undefined : limitNote(exitCode, output.output + output.outputTail, limits);
+        resolve({ ...output, exitCode, timedOut, ms: performance.now() - started, ...(note ? { notes: [note] } : {}) });
       };
       child.on("error", (error) => {
         capture.write(Buffer.from(`molt: could not start bash: ${error.message}\n`));

@@ -1,0 +1,62 @@
+/** What one command may use, and how to tell the agent when it used it up. */
+export interface ResourceLimits {
+  /** CPU seconds of each process; it gets SIGXCPU, then SIGKILL a few seconds later. */
+  cpuSec: number;
+  /** Memory each process may allocate (RLIMIT_DATA, which leaves address-space reservations alone). */
+  memBytes: number;
+  /** The largest file a command may write. */
+  fileBytes: number;
+  /** Processes a command may run at once. */
+  processes: number;
+}
+
+export const DEFAULT_LIMITS: Omit<ResourceLimits, "cpuSec"> = {
+  memBytes: 4 * 1024 ** 3,
+  fileBytes: 1024 ** 3,
+  processes: 1024,
+};
+
+const PROCESS_LIMIT_MESSAGE = "molt: the command started too many processes and was stopped";
+
+/**
+ * The start of the script every command runs in: resource limits, then (in a sandbox with a
+ * process namespace of its own) a watchdog that stops the whole command when it runs too many
+ * processes, which root's RLIMIT_NPROC does not prevent. `$1` is the command.
+ */
+export function limitsPrelude(limits: ResourceLimits, ownProcessNamespace: boolean): string {
+  const kib = (bytes: number) => Math.max(1, Math.floor(bytes / 1024));
+  const lines = [
+    `ulimit -S -t ${limits.cpuSec} && ulimit -H -t ${limits.cpuSec + 5}`,
+    `ulimit -d ${kib(limits.memBytes)}`,
+    `ulimit -f ${kib(limits.fileBytes)}`,
+    `[ "$(id -u)" = 0 ] || ulimit -u ${limits.processes}`,
+  ];
+  if (ownProcessNamespace) {
+    lines.push(
+      `( while sleep 0.1; do n=0; for p in /proc/[0-9]*; do n=$((n+1)); done; ` +
+        `if [ "$n" -gt ${limits.processes} ]; then echo "${PROCESS_LIMIT_MESSAGE} (more than ${limits.processes})" >&2; kill -9 -1; fi; done ) 2>&1 &`,
+    );
+  }
+  lines.push('exec bash -c "$1" 2>&1');
+  return lines.join("\n");
+}
+
+const SIGXCPU = 24;
+const SIGXFSZ = 25;
+
+/** Plain words for a limit the command hit, judged from its exit code and output; undefined when none was. */
+export function limitNote(exitCode: number, output: string, limits: ResourceLimits): string | undefined {
+  const gib = (bytes: number) => `${(bytes / 1024 ** 3).toFixed(bytes % 1024 ** 3 === 0 ? 0 : 1)} GiB`;
+  if (exitCode === 0) return undefined;
+  if (exitCode === 128 + SIGXCPU) return `[molt] the command used up its CPU time limit (${limits.cpuSec} s per process) and was stopped.`;
+  if (exitCode === 128 + SIGXFSZ || /File size limit exceeded/.test(output)) {
+    return `[molt] the command tried to write a file larger than the limit (${gib(limits.fileBytes)}) and was stopped.`;
+  }
+  if (output.includes(PROCESS_LIMIT_MESSAGE) || /fork: (retry: )?Resource temporarily unavailable/.test(output)) {
+    return `[molt] the command started more processes than the limit (${limits.processes}); it was stopped. Run fewer processes at once.`;
+  }
+  if (/Cannot allocate memory|MemoryError|std::bad_alloc|out of memory|Allocation failed/i.test(output)) {
+    return `[molt] the command ran out of memory: each process may use ${gib(limits.memBytes)}.`;
+  }
+  return undefined;
+}

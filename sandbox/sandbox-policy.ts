@@ -1,0 +1,29 @@
+import { homedir } from "node:os";
+import { join } from "node:path";
+
+export type SandboxKind = "bwrap" | "local";
+
+/** What the agent's commands, and the tools it writes, may touch. */
+export interface SandboxPolicy {
+  kind: SandboxKind;
+  /** Read-write: the workspace, the evolved folder, the private home. The rest of the file system is read-only. */
+  writable: string[];
+  /** Readable but not writable inside the sandbox, even where a writable folder holds them. */
+  readOnly: string[];
+  /** The run's own empty home folder, for HOME. */
+  home: string;
+  /** "none": no network; "all": the machine's network. */
+  network: "none" | "all";
+}
+
+/** Where people keep credentials in their home folder: hidden from every command. */
+const SECRET_STORES = [
+  ".ssh", ".aws", ".gnupg", ".config/gh", ".netrc", ".npmrc", ".git-credentials", ".docker", ".kube",
+  ".pypirc", ".config/gcloud", ".azure", ".password-store", ".cargo/credentials", ".cargo/credentials.toml",
+  ".config/hub", ".gem/credentials", ".m2/settings.xml", ".terraform.d/credentials.tfrc.json", ".vault-token",
+  ".config/op", ".local/share/keyrings",
+];
+
+export function secretStores(home = homedir()): string[] {
+  return SECRET_STORES.map((path) => join(home, path));
+}
