@@ -7,6 +7,7 @@ Usage: molt <command> [flags]
 Commands:
   run     work an issue in a git repository and leave a patch
   demo    run the whole pipeline offline on a bundled sample repository, with a scripted model
+  resume  carry on a run that was interrupted or killed, from its last completed step
   tools   the agent's tool library: list, show, log, rm
   help    show help for a command: molt help run
 
@@ -81,4 +82,16 @@ The tools the agent wrote and kept, and the history of every version it wrote.
   rm NAME           take the tool out of the library (its history stays)
 
   --evolved DIR     the tool library (default: MOLT_LIBRARY, else molt's own evolved/ folder)
+`;
+
+export const RESUME_HELP = `Usage: molt resume RUN_DIR [--model NAME] [--base-url URL] [--json] [--keep] [--apply]
+
+Carries on a run that was interrupted (Ctrl-C, SIGTERM) or killed (kill -9, a power cut) from its
+last completed step, in the same workspace and with the same settings. The conversation is rebuilt
+from the run's events.jsonl, so the model calls already made are not paid for again; the run then
+ends with the same files as one that was never stopped.
+
+  --model NAME      another model (or the same one with a new key); default: the run's own
+  --base-url URL    another endpoint; default: the run's own
+  --json, --keep, --apply   as for molt run
 `;

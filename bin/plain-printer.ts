@@ -39,6 +39,8 @@ export class PlainPrinter implements EventSink {
     switch (event.type) {
       case "run_started":
         return this.#started(event);
+      case "run_resumed":
+        return `molt · resuming the run after step ${event.afterStep}, with ${event.model}\n`;
       case "tool_library":
         return `  tools    ${event.fresh ? "a fresh, empty library" : `${event.tools.length} in the library ${event.dir}`}\n`;
       case "model_retry":

@@ -176,7 +176,7 @@ async function execute(
       env: { ...baseEnv, ...evolution?.env },
       timeoutSec: config.limits.commandTimeoutSec,
       limits,
-      sandbox: policy(evolution ? [evolution.folders.evolved] : [], evolution ? [evolution.folders.tools] : []),
+      sandbox: { ...policy(evolution ? [evolution.folders.evolved] : [], evolution ? [evolution.folders.tools] : []), allowDomains: config.sandbox.allowDomains },
     });
     const agent = new Agent({
       model,
@@ -190,7 +190,7 @@ async function execute(
     });
     outcome = await agent.run(config.issue);
   } finally {
-    executor?.killAll();
+    await executor?.close();
     await evolution?.close();
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);

@@ -1,4 +1,4 @@
-import { closeSync, openSync, readFileSync, writeSync } from "node:fs";
+import { closeSync, openSync, readFileSync, truncateSync, writeSync } from "node:fs";
 import type { EventSink } from "./event-bus.ts";
 import { isTransient, MoltEvent } from "./events.ts";
 
@@ -48,4 +48,11 @@ export function readEvents(path: string): MoltEvent[] {
     events.push(result.data);
   }
   return events;
+}
+
+/** Cuts a torn last line (a run killed mid-write) off the record, so that appending starts on a line of its own. */
+export function repairEvents(path: string): void {
+  const text = readFileSync(path, "utf8");
+  if (text === "" || text.endsWith("\n")) return;
+  truncateSync(path, Buffer.byteLength(text.slice(0, text.lastIndexOf("\n") + 1)));
 }

@@ -37,17 +37,17 @@ export class CommandExecutor {
     this.#options = options;
   }
 
-  execute(command: string, options: { signal?: AbortSignal } = {}): Promise<ExecutionResult> {
+  async execute(command: string, options: { signal?: AbortSignal } = {}): Promise<ExecutionResult> {
     const { cwd, env, timeoutSec, limits, sandbox } = this.#options;
     const started = performance.now();
     const capture = new OutputCapture();
     const isolated = sandbox.kind === "bwrap";
     // The outer bash sets the limits, then replaces itself with the command's own shell, whose stderr is its stdout.
     const shell = ["bash", "-c", limitsPrelude(limits, isolated), "bash", command];
-    const [file, ...args] = isolated ? ["bwrap", ...bwrapArgs(sandbox, cwd), "--", ...shell] : shell;
-    const child = spawn(file!, args, {
+    const launch = await launcher(sandbox, cwd, shell);
+    const child = spawn(launch.file, launch.args, {
       cwd,
-      env: { ...env, HOME: sandbox.home },
+      env: { ...env, ...launch.env, HOME: sandbox.home },
       detached: true,
       stdio: ["ignore", "pipe", "ignore"],
     });
@@ -82,11 +82,20 @@ export class CommandExecutor {
     });
   }
 
-  /** Kills whatever the commands of this executor left running in the background. */
-  killAll(): void {
+  /** Kills whatever the commands of this executor left running in the background, and stops what served them. */
+  async close(): Promise<void> {
     for (const group of this.#groups) killProcessGroup(group);
     this.#groups.clear();
+    if (this.#options.sandbox.allowDomains?.length) await (await import("./srt-launch.ts")).closeSrt();
   }
+}
+
+/** How to start `shell` (an argv) under the policy: straight, under molt's bubblewrap, or under the domain-filtering sandbox. */
+async function launcher(sandbox: SandboxPolicy, cwd: string, shell: string[]): Promise<{ file: string; args: string[]; env: Record<string, string> }> {
+  if (sandbox.kind !== "bwrap") return { file: shell[0]!, args: shell.slice(1), env: {} };
+  // Loaded only when asked for: the library is large, and most runs do not need it.
+  if (sandbox.allowDomains?.length) return (await import("./srt-launch.ts")).srtLaunch(sandbox, sandbox.allowDomains, cwd, shell);
+  return { file: "bwrap", args: [...bwrapArgs(sandbox, cwd), "--", ...shell], env: {} };
 }
 
 function killProcessGroup(group: number): void {

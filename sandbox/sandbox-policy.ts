@@ -14,6 +14,8 @@ export interface SandboxPolicy {
   home: string;
   /** "none": no network; "all": the machine's network. */
   network: "none" | "all";
+  /** With network "none": domains that may still be reached, through a filtering proxy. */
+  allowDomains?: string[];
 }
 
 /** Where people keep credentials in their home folder: hidden from every command. */

@@ -1,6 +1,6 @@
 import { copyFile, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { basename, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { simpleGit, type SimpleGit } from "simple-git";
 
 /** The user pointed molt at something it cannot work on; the message is one line for them. */
@@ -21,11 +21,21 @@ export function gitEnv(extra: Record<string, string> = {}): Record<string, strin
   return { ...env, GIT_TERMINAL_PROMPT: "0", ...extra };
 }
 
-/** A simple-git for `dir`; the GIT_ variables molt sets itself must be allowed by name. */
+/**
+ * A simple-git for `dir`; the GIT_ variables molt sets itself must be allowed by name. Hooks and
+ * the fsmonitor are off: molt runs git in the agent's workspace, outside any sandbox, and must
+ * never run a program the agent planted there.
+ */
 export function git(dir: string, extraEnv?: Record<string, string>): SimpleGit {
   const env = gitEnv(extraEnv);
   const allowEnvironment = Object.keys(env).filter((name) => name.startsWith("GIT_"));
-  return simpleGit({ baseDir: dir, allowEnvironment }).env(env);
+  return simpleGit({
+    baseDir: dir,
+    allowEnvironment,
+    config: ["core.hooksPath=/dev/null", "core.fsmonitor=false"],
+    // simple-git guards these settings against pointing at programs; here they turn programs off.
+    unsafe: { allowUnsafeHooksPath: true, allowUnsafeFsMonitor: true },
+  }).env(env);
 }
 
 export interface SourceRepo {
@@ -71,6 +81,13 @@ export class Workspace {
     this.path = path;
     this.baseCommit = baseCommit;
     this.container = container;
+  }
+
+  /** The workspace of an earlier run, if it is still there. */
+  static async reopen(path: string, baseCommit: string): Promise<Workspace> {
+    const info = await stat(join(path, ".git")).catch(() => undefined);
+    if (!info) throw new WorkspaceError(`the run's workspace ${path} is gone, so the run cannot be resumed`);
+    return new Workspace(path, baseCommit, dirname(path));
   }
 
   static async create(source: SourceRepo, parent = tmpdir()): Promise<Workspace> {

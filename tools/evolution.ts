@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { mkdir, readdir, readFile, stat, symlink } from "node:fs/promises";
+import { lstat, mkdir, readdir, readFile, symlink } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { CommandResult, Environment } from "../core/environment.ts";
@@ -191,7 +191,8 @@ export class Evolution {
     }
     for (const file of names) {
       const path = join(this.folder, file);
-      const info = await stat(path).catch(() => undefined);
+      // lstat, not stat: a link could point molt (which reads these files outside the sandbox) at a secret.
+      const info = await lstat(path).catch(() => undefined);
       if (!info?.isFile()) continue;
       const key = `${info.mtimeMs}:${info.size}`;
       const known = this.#files.get(file);

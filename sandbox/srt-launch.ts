@@ -1,0 +1,42 @@
+import { SandboxManager, type SandboxRuntimeConfig } from "@anthropic-ai/sandbox-runtime";
+import { existsSync } from "node:fs";
+import { secretStores, type SandboxPolicy } from "./sandbox-policy.ts";
+
+/**
+ * Commands that may reach a few named domains run under @anthropic-ai/sandbox-runtime: its
+ * bubblewrap sandbox routes all traffic through its proxy, which lets only those domains through.
+ * It costs about 30 ms a command more than molt's own bubblewrap arguments, so it is used only
+ * when --allow-domain asks for it (docs/sandbox.md has the measurements).
+ */
+let ready: Promise<void> | undefined;
+
+function configOf(policy: SandboxPolicy, domains: string[]): SandboxRuntimeConfig {
+  return {
+    // The tool commands reach the tool host over a Unix socket.
+    network: { allowedDomains: domains, deniedDomains: [], allowAllUnixSockets: true },
+    filesystem: {
+      denyRead: [...secretStores().filter((path) => existsSync(path))],
+      allowRead: policy.readOnly.filter((path) => existsSync(path)),
+      allowWrite: policy.writable,
+      denyWrite: policy.readOnly.filter((path) => existsSync(path)),
+    },
+  };
+}
+
+/** The program, arguments and environment that run `shell` (an argv) in the domain-filtered sandbox. */
+export async function srtLaunch(policy: SandboxPolicy, domains: string[], cwd: string, shell: string[]): Promise<{ file: string; args: string[]; env: Record<string, string> }> {
+  ready ??= SandboxManager.initialize(configOf(policy, domains));
+  await ready;
+  const quoted = shell.map((word) => `'${word.replace(/'/g, `'\\''`)}'`).join(" ");
+  const { argv, env } = await SandboxManager.wrapWithSandboxArgv(quoted, "bash", undefined, undefined, cwd);
+  const defined = Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
+  return { file: argv[0]!, args: argv.slice(1), env: defined };
+}
+
+/** Stops the sandbox runtime's proxies, if they were started: they would keep molt from exiting. */
+export async function closeSrt(): Promise<void> {
+  if (!ready) return;
+  await ready.catch(() => undefined);
+  ready = undefined;
+  await SandboxManager.reset();
+}
