@@ -1,5 +1,6 @@
 // molt's benchmark: `npm run bench`. Prints one JSON object of measurements (not timed tests).
 import { measureEvolution } from "./evolution.ts";
+import { measureSandbox } from "./sandbox.ts";
 import { makeBenchRepo, round, runSteps } from "./step-overhead.ts";
 
 const { repo, dispose } = await makeBenchRepo();
@@ -15,6 +16,7 @@ try {
     // ... and the default configuration, with self-evolution's scan, reminder and processes.
     stepOverheadWithEvolution: await stepOverhead([]),
     evolution: await measureEvolution(),
+    sandbox: await measureSandbox(repo),
   };
   process.stdout.write(JSON.stringify(result, null, 2) + "\n");
 } finally {

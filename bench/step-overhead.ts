@@ -68,7 +68,7 @@ export async function runSteps(repo: string, steps: number, extraArgs: string[] 
   };
 }
 
-function highWaterMarkKb(pid: number | undefined): number {
+export function highWaterMarkKb(pid: number | undefined): number {
   try {
     const status = readFileSync(`/proc/${pid}/status`, "utf8");
     return Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);

@@ -2,6 +2,7 @@ import { cp, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { bwrapProblem } from "../sandbox/bwrap.ts";
 import { git } from "../sandbox/workspace.ts";
 import { DEMO_HELP } from "./help.ts";
 import { evolutionOf, limitsOf, parseFlags, priceFor, sandboxOf } from "./run-options.ts";
@@ -26,6 +27,15 @@ export async function demoCommand(args: string[], io: SessionIO): Promise<number
       "served over HTTP on 127.0.0.1 by molt's scripted OpenAI-compatible server: no API key, no network.\n" +
       "The repository, the workspace, the commands and the record are all real.\n\n",
   );
+  // The demo runs a bundled script on a bundled repository: where bubblewrap cannot work, it says
+  // so and runs unsandboxed rather than not at all (molt run refuses instead).
+  const sandbox = sandboxOf(flags);
+  const problem = flags.sandbox === undefined && sandbox.kind === "bwrap" ? bwrapProblem() : undefined;
+  if (problem) {
+    banner.write(`The demo's commands run unsandboxed: ${problem}. molt run refuses in that case; see docs/sandbox.md.\n\n`);
+    sandbox.kind = "local";
+    sandbox.network = "all";
+  }
   const repo = await makeSampleRepo();
   // The demo's tools go to a library of its own, so molt's library is left as it was.
   const evolution = evolutionOf(flags);
@@ -50,7 +60,7 @@ export async function demoCommand(args: string[], io: SessionIO): Promise<number
         apply: false,
         ...evolution,
         evolvedDir,
-        sandbox: sandboxOf(flags),
+        sandbox,
         requestTimeoutSec: flags["request-timeout"],
       },
       io,

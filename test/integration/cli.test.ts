@@ -1,7 +1,9 @@
+import { execSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { readFile, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
-import { cleanUp, makeRepo, molt, tempDir } from "../helpers.ts";
+import { cleanUp, makeRepo, molt, MOLT, tempDir } from "../helpers.ts";
 
 afterEach(cleanUp);
 
@@ -59,4 +61,14 @@ test("help and version answer without a repository", async () => {
   const unknown = await molt(["frobnicate"]);
   expect(unknown.exitCode).toBe(2);
   expect(unknown.stderr).toContain('unknown command "frobnicate"');
+});
+
+test("an older Node gets one line saying which Node molt needs, not a stack trace", async () => {
+  const { execa } = await import("execa");
+  const older = ["/usr/bin/node", "/usr/local/bin/node"].find((path) => existsSync(path) && /^v(1\d|20|21)\./.test(execSync(`${path} --version`).toString()));
+  // Machines without an older Node cannot show this; CI's has Node 20 in /usr/bin.
+  if (!older) return;
+  const result = await execa(older, [MOLT, "--version"], { reject: false });
+  expect(result.exitCode).toBe(2);
+  expect(result.stderr.trim()).toMatch(/^molt: needs Node\.js 22\.12 or newer, and this is v\d+/);
 });
