@@ -142,7 +142,8 @@ async function execute(
   mkdirSync(home, { recursive: true });
   const baseEnv = commandEnv(process.env, { TMPDIR: "/tmp" }, config.sandbox.passEnv);
   const limits = { ...DEFAULT_LIMITS, memBytes: config.sandbox.memLimitBytes, cpuSec: Math.ceil(config.limits.commandTimeoutSec) };
-  const gitGuards = [join(workspace.path, ".git", "hooks"), join(workspace.path, ".git", "config")];
+  // The repository's objects, which the workspace borrows, stay readable even when they are under the private /tmp.
+  const gitGuards = [join(workspace.path, ".git", "hooks"), join(workspace.path, ".git", "config"), workspace.sharedObjects];
   const policy = (writable: string[], readOnly: string[]): SandboxPolicy => ({
     kind: config.sandbox.kind,
     writable: [workspace.path, home, ...writable],

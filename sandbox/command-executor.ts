@@ -3,6 +3,7 @@ import { constants } from "node:os";
 import { bwrapArgs } from "./bwrap.ts";
 import { limitNote, limitsPrelude, type ResourceLimits } from "./limits.ts";
 import { OutputCapture, type CapturedOutput } from "./output-capture.ts";
+import { killProcessGroup } from "./process-group.ts";
 import type { SandboxPolicy } from "./sandbox-policy.ts";
 
 export interface ExecutionResult extends CapturedOutput {
@@ -95,13 +96,5 @@ async function launcher(sandbox: SandboxPolicy, cwd: string, shell: string[]): P
   if (sandbox.kind !== "bwrap") return { file: shell[0]!, args: shell.slice(1), env: {} };
   // Loaded only when asked for: the library is large, and most runs do not need it.
   if (sandbox.allowDomains?.length) return (await import("./srt-launch.ts")).srtLaunch(sandbox, sandbox.allowDomains, cwd, shell);
-  return { file: "bwrap", args: [...bwrapArgs(sandbox, cwd), "--", ...shell], env: {} };
-}
-
-function killProcessGroup(group: number): void {
-  try {
-    process.kill(-group, "SIGKILL");
-  } catch {
-    // The group is already gone.
-  }
+  return { file: "bwrap", args: [...bwrapArgs(sandbox, cwd, { commandIsPid1: true }), "--", ...shell], env: {} };
 }

@@ -19,9 +19,10 @@ export const DEFAULT_LIMITS: Omit<ResourceLimits, "cpuSec"> = {
 const PROCESS_LIMIT_MESSAGE = "molt: the command started too many processes and was stopped";
 
 /**
- * The start of the script every command runs in: resource limits, then (in a sandbox with a
- * process namespace of its own) a watchdog that stops the whole command when it runs too many
- * processes, which root's RLIMIT_NPROC does not prevent. `$1` is the command.
+ * The script every command runs in, `$1` being the command: resource limits, then the command.
+ * In a sandbox with a process namespace of its own, this script is the namespace's first process
+ * (pid 1, which nothing in the namespace can kill) and keeps watch over the number of processes,
+ * stopping the whole command when it runs too many: root is not held by RLIMIT_NPROC.
  */
 export function limitsPrelude(limits: ResourceLimits, ownProcessNamespace: boolean): string {
   const kib = (bytes: number) => Math.max(1, Math.floor(bytes / 1024));
@@ -31,13 +32,22 @@ export function limitsPrelude(limits: ResourceLimits, ownProcessNamespace: boole
     `ulimit -f ${kib(limits.fileBytes)}`,
     `[ "$(id -u)" = 0 ] || ulimit -u ${limits.processes}`,
   ];
-  if (ownProcessNamespace) {
-    lines.push(
-      `( while sleep 0.1; do n=0; for p in /proc/[0-9]*; do n=$((n+1)); done; ` +
-        `if [ "$n" -gt ${limits.processes} ]; then echo "${PROCESS_LIMIT_MESSAGE} (more than ${limits.processes})" >&2; kill -9 -1; fi; done ) 2>&1 &`,
-    );
+  if (!ownProcessNamespace) {
+    lines.push('exec bash -c "$1" 2>&1');
+    return lines.join("\n");
   }
-  lines.push('exec bash -c "$1" 2>&1');
+  lines.push(
+    'bash -c "$1" 2>&1 &',
+    "command=$!",
+    "while :; do",
+    "  n=0; for p in /proc/[0-9]*; do n=$((n+1)); done",
+    `  if [ "$n" -gt ${limits.processes} ]; then echo "${PROCESS_LIMIT_MESSAGE} (more than ${limits.processes})"; kill -9 -1; fi`,
+    "  sleep 0.1 & tick=$!",
+    // Wakes when the command ends or the tick does, whichever is first.
+    '  wait -n -p ended "$command" "$tick"; status=$?',
+    '  if [ "$ended" = "$command" ]; then exit "$status"; fi',
+    "done",
+  );
   return lines.join("\n");
 }
 

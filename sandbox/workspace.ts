@@ -1,6 +1,6 @@
-import { copyFile, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { simpleGit, type SimpleGit } from "simple-git";
 
 /** The user pointed molt at something it cannot work on; the message is one line for them. */
@@ -70,50 +70,68 @@ export async function resolveSourceRepo(dir: string, base = "HEAD"): Promise<Sou
  * A private checkout of the user's repository at the base commit, where the agent works.
  * It is a local clone sharing the repository's objects: quick to make, and nothing the agent
  * does in it (commits, stashes, branches, pushes) can reach the user's repository.
+ *
+ * Beside it lives molt's own git directory (`base.git`), which also borrows the repository's
+ * objects: the patch is made with it, never with the workspace's `.git`, which is the agent's to
+ * change (a config with a filter in it would otherwise run, unsandboxed, when molt makes the patch).
  */
 export class Workspace {
   readonly path: string;
   readonly baseCommit: string;
   /** A private folder around the checkout, for the run's other files; removed with it. */
   readonly container: string;
+  /** The user's repository's object store, which the workspace borrows from: the sandbox must let it be read. */
+  readonly sharedObjects: string;
 
-  private constructor(path: string, baseCommit: string, container: string) {
+  private constructor(path: string, baseCommit: string, container: string, sharedObjects: string) {
     this.path = path;
     this.baseCommit = baseCommit;
     this.container = container;
+    this.sharedObjects = sharedObjects;
+  }
+
+  get #baseGit(): string {
+    return join(this.container, "base.git");
   }
 
   /** The workspace of an earlier run, if it is still there. */
   static async reopen(path: string, baseCommit: string): Promise<Workspace> {
+    const container = dirname(path);
+    const alternates = await readFile(join(container, "base.git", "objects", "info", "alternates"), "utf8").catch(() => undefined);
     const info = await stat(join(path, ".git")).catch(() => undefined);
-    if (!info) throw new WorkspaceError(`the run's workspace ${path} is gone, so the run cannot be resumed`);
-    return new Workspace(path, baseCommit, dirname(path));
+    if (!info || alternates === undefined) throw new WorkspaceError(`the run's workspace ${path} is gone, so the run cannot be resumed`);
+    return new Workspace(path, baseCommit, container, alternates.trim());
   }
 
   static async create(source: SourceRepo, parent = tmpdir()): Promise<Workspace> {
     const container = await mkdtemp(join(parent, "molt-"));
     const path = join(container, basename(source.root));
     try {
+      const sharedObjects = resolve(source.root, (await git(source.root).raw("rev-parse", "--git-path", "objects")).trim());
       await git(container).clone(source.root, path, ["--shared", "--no-checkout", "--quiet"]);
       const repo = git(path);
       await repo.raw("remote", "remove", "origin");
       await repo.raw("checkout", "--quiet", "--detach", source.baseCommit);
       await repo.addConfig("user.name", "molt agent").addConfig("user.email", "agent@molt.invalid");
+      const baseGit = join(container, "base.git");
+      await git(container).raw("init", "--quiet", "--bare", baseGit);
+      await writeFile(join(baseGit, "objects", "info", "alternates"), `${sharedObjects}\n`);
+      return new Workspace(path, source.baseCommit, container, sharedObjects);
     } catch (error) {
       await rm(container, { recursive: true, force: true });
       throw new WorkspaceError(`could not make a workspace from ${source.root}: ${firstLine(error)}`);
     }
-    return new Workspace(path, source.baseCommit, container);
   }
 
   /**
    * The change the agent made: the work tree against the base commit, new files included and
-   * ignored files left out. A private index keeps the agent's own index untouched.
+   * ignored files left out. Made with molt's own git directory and a fresh index of the base
+   * commit, so nothing the agent did to the workspace's `.git` takes part.
    */
   async patch(): Promise<string> {
     const index = join(this.container, "molt-patch.index");
-    await copyFile(join(this.path, ".git", "index"), index).catch(() => undefined);
-    const repo = git(this.path, { GIT_INDEX_FILE: index });
+    const repo = git(this.path, { GIT_DIR: this.#baseGit, GIT_WORK_TREE: this.path, GIT_INDEX_FILE: index });
+    await repo.raw("read-tree", this.baseCommit);
     await repo.raw("add", "--all");
     const diff = await repo.raw("diff", "--cached", "--binary", "--no-color", "--no-ext-diff", "--no-renames", this.baseCommit);
     await rm(index, { force: true });

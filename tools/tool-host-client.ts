@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { TYPE_FLAGS } from "./node-flags.ts";
 import { bwrapArgs } from "../sandbox/bwrap.ts";
+import { killProcessGroup } from "../sandbox/process-group.ts";
 import type { SandboxPolicy } from "../sandbox/sandbox-policy.ts";
 import type { HostReply, HostRequest } from "./tool-protocol.ts";
 
@@ -47,6 +48,7 @@ export class ToolHost {
   #process: ChildProcess | undefined;
   #nextId = 0;
   #stopping = false;
+  #restarts = 0;
 
   private constructor(options: ToolHostOptions) {
     this.#options = options;
@@ -82,6 +84,8 @@ export class ToolHost {
         : { execArgv: TYPE_FLAGS };
     const child = fork(HOST, [], {
       ...launch,
+      // A group of its own: a Ctrl-C at the terminal is molt's to handle, not the host's.
+      detached: true,
       env: {
         PATH: process.env.PATH ?? "",
         HOME: sandbox?.home ?? this.#options.env.HOME ?? process.env.HOME ?? "",
@@ -99,7 +103,8 @@ export class ToolHost {
       this.#process = undefined;
       for (const resolve of this.#loads.values()) resolve({ ok: false, stage: "load", reason: "the tool host stopped while loading it", ms: 0 });
       this.#loads.clear();
-      if (!this.#stopping) void this.#restart();
+      // A host that died of itself (a tool brought it down) comes back, a few times at most.
+      if (!this.#stopping && this.#restarts++ < 3) void this.#restart();
     });
     return new Promise((resolve, reject) => {
       const onReady = (reply: HostReply) => {
@@ -114,6 +119,7 @@ export class ToolHost {
 
   async #restart(): Promise<void> {
     await this.#spawn().catch(() => undefined);
+    if (this.#stopping) return;
     for (const [name, { version, file }] of this.#loaded) this.#send({ type: "load", id: this.#nextId++, name, version, file });
   }
 
@@ -158,7 +164,7 @@ export class ToolHost {
     this.#process = undefined;
     if (!child || child.exitCode !== null) return;
     const exited = new Promise((resolve) => child.once("exit", resolve));
-    child.kill("SIGKILL");
+    killProcessGroup(child.pid);
     await exited;
   }
 
@@ -174,3 +180,4 @@ export class ToolHost {
     await chmod(path, 0o755);
   }
 }
+

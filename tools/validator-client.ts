@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { TYPE_FLAGS } from "./node-flags.ts";
+import { killProcessGroup } from "../sandbox/process-group.ts";
 import type { ValidationResult } from "./validator.ts";
 import type { ValidatorReply, ValidatorRequest } from "./validator-process.ts";
 
@@ -26,6 +27,8 @@ export class ValidatorClient {
       execArgv: TYPE_FLAGS,
       env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", MOLT_SEARCH_PATH: this.#searchPath },
       stdio: ["ignore", "ignore", "inherit", "ipc"],
+      // A group of its own: a Ctrl-C at the terminal is molt's to handle.
+      detached: true,
     });
     child.on("message", (reply: ValidatorReply) => {
       this.#waiting.get(reply.id)?.resolve(reply.result);
@@ -61,7 +64,7 @@ export class ValidatorClient {
     this.#closed = true;
     if (this.#process.exitCode !== null || this.#process.signalCode !== null) return;
     const exited = new Promise((resolve) => this.#process.once("exit", resolve));
-    this.#process.kill("SIGKILL");
+    killProcessGroup(this.#process.pid);
     await exited;
   }
 
