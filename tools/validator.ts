@@ -215,6 +215,7 @@ const NODE_BUILTINS = new Set(["fs", "path", "child_process", "os", "util", "url
 
 /** Builtins and keywords of bash: a tool named like one would never run. */
 function shellWords(): Set<string> {
-  const result = spawnSync("bash", ["-c", "compgen -b; compgen -k"], { encoding: "utf8" });
+  // No rc files: with a socket on stdin, Debian's bash would otherwise read ~/.bashrc.
+  const result = spawnSync("bash", ["--norc", "--noprofile", "-c", "compgen -b; compgen -k"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 5000 });
   return new Set((result.stdout ?? "").split("\n").filter(Boolean));
 }
