@@ -52,13 +52,19 @@ export async function setUpEvolution(settings: EvolutionSettings): Promise<Evolu
   await mkdir(folder, { recursive: true });
   const basePath = settings.baseEnv.PATH ?? "";
   const validator = new ValidatorClient(basePath);
-  const host = await ToolHost.start({
-    dir: folders.tools,
-    workspace: settings.workspace,
-    env: { ...settings.baseEnv, MOLT_EVOLVED: folder },
-    callTimeoutMs: settings.callTimeoutMs,
-    sandbox: settings.hostSandbox(folders),
-  });
+  let host: ToolHost;
+  try {
+    host = await ToolHost.start({
+      dir: folders.tools,
+      workspace: settings.workspace,
+      env: { ...settings.baseEnv, MOLT_EVOLVED: folder },
+      callTimeoutMs: settings.callTimeoutMs,
+      sandbox: settings.hostSandbox(folders),
+    });
+  } catch (error) {
+    await validator.close();
+    throw error;
+  }
   const env = { MOLT_EVOLVED: folder, PATH: `${host.binDir}:${basePath}`, ...host.commandEnv };
   try {
     const evolution = await Evolution.open({

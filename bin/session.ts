@@ -9,12 +9,12 @@ import { redactor } from "../core/redact.ts";
 import { restoreRun } from "../core/resume.ts";
 import { createRunFolder, type RunFolder } from "../core/run-folder.ts";
 import { writeTrajectory } from "../core/trajectory.ts";
-import { MOLT_VERSION } from "../core/version.ts";
+import { MOLT_ROOT, MOLT_VERSION } from "../core/version.ts";
 import { bwrapProblem } from "../sandbox/bwrap.ts";
 import { commandEnv } from "../sandbox/command-env.ts";
 import { CommandExecutor } from "../sandbox/command-executor.ts";
 import { DEFAULT_LIMITS } from "../sandbox/limits.ts";
-import type { SandboxPolicy } from "../sandbox/sandbox-policy.ts";
+import { toolchainUnderTmp, type SandboxPolicy } from "../sandbox/sandbox-policy.ts";
 import { applyPatch, resolveSourceRepo, Workspace, WorkspaceError, type SourceRepo } from "../sandbox/workspace.ts";
 import { loadScript, startScriptedServer, type ScriptedServer, type ScriptReply } from "../test/scripted-server.ts";
 import { setUpEvolution, type EvolutionSetup } from "./evolution-setup.ts";
@@ -142,8 +142,13 @@ async function execute(
   mkdirSync(home, { recursive: true });
   const baseEnv = commandEnv(process.env, { TMPDIR: "/tmp" }, config.sandbox.passEnv);
   const limits = { ...DEFAULT_LIMITS, memBytes: config.sandbox.memLimitBytes, cpuSec: Math.ceil(config.limits.commandTimeoutSec) };
-  // The repository's objects, which the workspace borrows, stay readable even when they are under the private /tmp.
-  const gitGuards = [join(workspace.path, ".git", "hooks"), join(workspace.path, ".git", "config"), workspace.sharedObjects];
+  // The repository's objects, which the workspace borrows, and the toolchain stay readable even when they are under the private /tmp.
+  const gitGuards = [
+    join(workspace.path, ".git", "hooks"),
+    join(workspace.path, ".git", "config"),
+    workspace.sharedObjects,
+    ...toolchainUnderTmp(baseEnv.PATH, MOLT_ROOT),
+  ];
   const policy = (writable: string[], readOnly: string[]): SandboxPolicy => ({
     kind: config.sandbox.kind,
     writable: [workspace.path, home, ...writable],

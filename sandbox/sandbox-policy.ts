@@ -1,5 +1,6 @@
+import { existsSync, realpathSync } from "node:fs";
 import { homedir } from "node:os";
-import { join } from "node:path";
+import { delimiter, dirname, join, sep } from "node:path";
 
 export type SandboxKind = "bwrap" | "local";
 
@@ -28,4 +29,20 @@ const SECRET_STORES = [
 
 export function secretStores(home = homedir()): string[] {
   return SECRET_STORES.map((path) => join(home, path));
+}
+
+/**
+ * What commands need that the sandbox's private /tmp would hide: the folders on PATH, the Node
+ * that runs molt and molt itself, when they live under /tmp. They are bound back, read-only.
+ */
+export function toolchainUnderTmp(path: string | undefined, moltRoot: string): string[] {
+  const candidates = [...(path ?? "").split(delimiter), dirname(process.execPath), moltRoot];
+  const found = new Set<string>();
+  for (const candidate of candidates) {
+    if (!candidate || !existsSync(candidate)) continue;
+    for (const dir of new Set([candidate, realpathSync(candidate)])) {
+      if (dir === "/tmp" || dir.startsWith(`/tmp${sep}`)) found.add(dir);
+    }
+  }
+  return [...found];
 }

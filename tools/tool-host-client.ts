@@ -94,9 +94,12 @@ export class ToolHost {
         MOLT_TOOL_TIMEOUT_MS: String(this.#options.callTimeoutMs),
         MOLT_TOOL_ENV: JSON.stringify(this.#options.env),
       },
-      stdio: ["ignore", "ignore", "ignore", "ipc"],
+      stdio: ["ignore", "ignore", "pipe", "ipc"],
     });
     this.#process = child;
+    // The end of what the host says on stderr, to explain a failure.
+    let said = "";
+    child.stderr?.on("data", (chunk: Buffer) => (said = (said + chunk.toString("utf8")).slice(-2000)));
     child.on("message", (reply: HostReply) => this.#onReply(reply));
     child.on("exit", () => {
       if (this.#process !== child) return;
@@ -113,7 +116,10 @@ export class ToolHost {
         resolve();
       };
       child.on("message", onReady);
-      child.once("exit", (code) => reject(new Error(`the tool host exited at start (code ${code})`)));
+      child.once("exit", (code) => {
+        const why = said.trim().split("\n").filter(Boolean).at(-1);
+        reject(new Error(`the tool host exited at start (code ${code})${why ? `: ${why}` : ""}`));
+      });
     });
   }
 
