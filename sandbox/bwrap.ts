@@ -7,7 +7,7 @@ import { secretStores, type SandboxPolicy } from "./sandbox-policy.ts";
  * writable folders bound back in, secret stores hidden, no network unless allowed, its own
  * process namespace, and nothing that outlives molt.
  */
-export function bwrapArgs(policy: SandboxPolicy, cwd: string, options: { commandIsPid1?: boolean } = {}): string[] {
+export function bwrapArgs(policy: SandboxPolicy, cwd: string): string[] {
   const args = ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"];
   for (const path of secretStores()) {
     if (!existsSync(path)) continue;
@@ -18,8 +18,6 @@ export function bwrapArgs(policy: SandboxPolicy, cwd: string, options: { command
   for (const path of policy.readOnly) if (existsSync(path)) args.push("--ro-bind", path, path);
   args.push("--unshare-all");
   if (policy.network === "all") args.push("--share-net");
-  // A command's own script can be the namespace's first process, to keep watch over it (see limitsPrelude).
-  if (options.commandIsPid1) args.push("--as-pid-1");
   args.push("--die-with-parent", "--new-session", "--cap-drop", "ALL", "--chdir", cwd);
   return args;
 }

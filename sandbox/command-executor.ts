@@ -1,9 +1,10 @@
 import { spawn } from "node:child_process";
 import { constants } from "node:os";
 import { bwrapArgs } from "./bwrap.ts";
-import { limitNote, limitsPrelude, type ResourceLimits } from "./limits.ts";
+import { limitNote, limitsPrelude, processLimitMessage, type ResourceLimits } from "./limits.ts";
 import { OutputCapture, type CapturedOutput } from "./output-capture.ts";
 import { killProcessGroup } from "./process-group.ts";
+import { SandboxProcessCount } from "./process-watch.ts";
 import type { SandboxPolicy } from "./sandbox-policy.ts";
 
 export interface ExecutionResult extends CapturedOutput {
@@ -44,7 +45,7 @@ export class CommandExecutor {
     const capture = new OutputCapture();
     const isolated = sandbox.kind === "bwrap";
     // The outer bash sets the limits, then replaces itself with the command's own shell, whose stderr is its stdout.
-    const shell = ["bash", "-c", limitsPrelude(limits, isolated), "bash", command];
+    const shell = ["bash", "-c", limitsPrelude(limits), "bash", command];
     const launch = await launcher(sandbox, cwd, shell);
     const child = spawn(launch.file, launch.args, {
       cwd,
@@ -62,13 +63,24 @@ export class CommandExecutor {
       timedOut = true;
       killGroup();
     }, timeoutSec * 1000);
+    let tooMany = false;
+    const processes = isolated && group !== undefined ? new SandboxProcessCount(group) : undefined;
+    const watch = processes
+      ? setInterval(() => {
+          if (processes.count() <= limits.processes) return;
+          tooMany = true;
+          killGroup();
+        }, 100)
+      : undefined;
     options.signal?.addEventListener("abort", killGroup, { once: true });
     child.stdout.on("data", (chunk: Buffer) => capture.write(chunk));
 
     return new Promise((resolve) => {
       const finish = (exitCode: number) => {
         clearTimeout(timer);
+        clearInterval(watch);
         options.signal?.removeEventListener("abort", killGroup);
+        if (tooMany) capture.write(Buffer.from(`\n${processLimitMessage(limits)}\n`));
         const output = capture.finish();
         const note = timedOut ? undefined : limitNote(exitCode, output.output + output.outputTail, limits);
         resolve({ ...output, exitCode, timedOut, ms: performance.now() - started, ...(note ? { notes: [note] } : {}) });
@@ -96,5 +108,5 @@ async function launcher(sandbox: SandboxPolicy, cwd: string, shell: string[]): P
   if (sandbox.kind !== "bwrap") return { file: shell[0]!, args: shell.slice(1), env: {} };
   // Loaded only when asked for: the library is large, and most runs do not need it.
   if (sandbox.allowDomains?.length) return (await import("./srt-launch.ts")).srtLaunch(sandbox, sandbox.allowDomains, cwd, shell);
-  return { file: "bwrap", args: [...bwrapArgs(sandbox, cwd, { commandIsPid1: true }), "--", ...shell], env: {} };
+  return { file: "bwrap", args: [...bwrapArgs(sandbox, cwd), "--", ...shell], env: {} };
 }

@@ -20,35 +20,23 @@ const PROCESS_LIMIT_MESSAGE = "molt: the command started too many processes and 
 
 /**
  * The script every command runs in, `$1` being the command: resource limits, then the command.
- * In a sandbox with a process namespace of its own, this script is the namespace's first process
- * (pid 1, which nothing in the namespace can kill) and keeps watch over the number of processes,
- * stopping the whole command when it runs too many: root is not held by RLIMIT_NPROC.
+ * The number of processes is bounded by RLIMIT_NPROC for ordinary users; root is not held by it,
+ * so under bubblewrap molt also counts the sandbox's processes from outside (process-watch.ts).
  */
-export function limitsPrelude(limits: ResourceLimits, ownProcessNamespace: boolean): string {
+export function limitsPrelude(limits: ResourceLimits): string {
   const kib = (bytes: number) => Math.max(1, Math.floor(bytes / 1024));
-  const lines = [
+  return [
     `ulimit -S -t ${limits.cpuSec} && ulimit -H -t ${limits.cpuSec + 5}`,
     `ulimit -d ${kib(limits.memBytes)}`,
     `ulimit -f ${kib(limits.fileBytes)}`,
     `[ "$(id -u)" = 0 ] || ulimit -u ${limits.processes}`,
-  ];
-  if (!ownProcessNamespace) {
-    lines.push('exec bash -c "$1" 2>&1');
-    return lines.join("\n");
-  }
-  lines.push(
-    'bash -c "$1" 2>&1 &',
-    "command=$!",
-    "while :; do",
-    "  n=0; for p in /proc/[0-9]*; do n=$((n+1)); done",
-    `  if [ "$n" -gt ${limits.processes} ]; then echo "${PROCESS_LIMIT_MESSAGE} (more than ${limits.processes})"; kill -9 -1; fi`,
-    "  sleep 0.1 & tick=$!",
-    // Wakes when the command ends or the tick does, whichever is first.
-    '  wait -n -p ended "$command" "$tick"; status=$?',
-    '  if [ "$ended" = "$command" ]; then exit "$status"; fi',
-    "done",
-  );
-  return lines.join("\n");
+    'exec bash -c "$1" 2>&1',
+  ].join("\n");
+}
+
+/** What molt adds to a command's output when it stopped the command for running too many processes. */
+export function processLimitMessage(limits: ResourceLimits): string {
+  return `${PROCESS_LIMIT_MESSAGE} (more than ${limits.processes})`;
 }
 
 const SIGXCPU = 24;

@@ -87,10 +87,8 @@ test("a command that starts thousands of processes is stopped, the agent is told
   expect(await processArgs()).not.toContain(sleep);
 });
 
-// A regression test. Up to commit d5c19b6 the watchdog that keeps the process limit was a
-// background loop of the command's own shell, which the command could kill: `kill -9 -1` took it
-// down, and then nothing stopped the command from running any number of processes (root ignores
-// RLIMIT_NPROC). Since 718eac8 the watchdog is the sandbox's pid 1, which nothing inside can kill.
+// The process limit must hold against a command that first kills everything it can: the count is
+// kept from outside the sandbox, where the command cannot reach (root ignores RLIMIT_NPROC).
 test("a command that first kills every other process it can still cannot run more processes than the limit", async () => {
   const sleep = `sleep 8${Date.now() % 100000}.5`;
   const result = await run([`kill -9 -1 2>/dev/null; for i in $(seq 1500); do ${sleep} & done; sleep 1; echo "running=$(ls -d /proc/[0-9]* | wc -l)"; kill -9 -1`]);
