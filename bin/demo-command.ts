@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { bwrapProblem } from "../sandbox/bwrap.ts";
 import { git } from "../sandbox/workspace.ts";
 import { DEMO_HELP } from "./help.ts";
-import { evolutionOf, limitsOf, parseFlags, priceFor, sandboxOf } from "./run-options.ts";
+import { displayOf, evolutionOf, limitsOf, parseFlags, priceFor, sandboxOf } from "./run-options.ts";
 import { runSession, type SessionIO } from "./session.ts";
 
 const DEMO = fileURLToPath(new URL("../test/fixtures/demo/", import.meta.url));
@@ -14,7 +14,7 @@ const DEMO = fileURLToPath(new URL("../test/fixtures/demo/", import.meta.url));
 export async function demoCommand(args: string[], io: SessionIO): Promise<number> {
   const flags = parseFlags(args, [
     "output", "action-format", "step-limit", "cost-limit", "time-limit", "timeout", "retries", "json", "keep",
-    "evolved", "fresh", "no-evolve", "reminder", "sandbox", "mem-limit", "help",
+    "evolved", "fresh", "no-evolve", "reminder", "sandbox", "mem-limit", "confirm", "theme", "screen-reader", "plain", "help",
   ]);
   if (flags.help) {
     io.stdout.write(DEMO_HELP);
@@ -62,6 +62,7 @@ export async function demoCommand(args: string[], io: SessionIO): Promise<number
         evolvedDir,
         sandbox,
         requestTimeoutSec: flags["request-timeout"],
+        display: displayOf(flags),
       },
       io,
     );

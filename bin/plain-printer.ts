@@ -1,6 +1,6 @@
 import type { EventSink } from "../core/event-bus.ts";
 import type { EventOf, MoltEvent } from "../core/events.ts";
-import { filesInPatch, formatCost, formatMs, formatTokens, oneLine } from "./format.ts";
+import { filesInPatch, formatCost, formatMs, formatTokens, oneLine, shellQuote } from "./format.ts";
 
 /** One readable line per step, for terminals without the live view and for logs. */
 export class PlainPrinter implements EventSink {
@@ -107,10 +107,6 @@ function describeTool(event: MoltEvent): string | undefined {
     default:
       return undefined;
   }
-}
-
-function shellQuote(arg: string): string {
-  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
 function pad(step: number): string {

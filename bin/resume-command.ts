@@ -89,6 +89,7 @@ export async function resumeCommand(args: string[], io: SessionIO): Promise<numb
     reminder: settings.evolution.reminder,
     sandbox: settings.sandbox,
     requestTimeoutSec: settings.requestTimeoutSec,
+    display: { confirm: false, theme: "dark", screenReader: false, plain: false },
   };
   repairEvents(eventsPath);
   const folder = createRunFolder(dir, started.runId);

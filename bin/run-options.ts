@@ -31,6 +31,16 @@ export interface RunConfig {
   reminder: string | undefined;
   sandbox: SandboxSettings;
   requestTimeoutSec: number;
+  display: DisplaySettings;
+}
+
+export interface DisplaySettings {
+  /** Ask before every command (needs the live view). */
+  confirm: boolean;
+  theme: "dark" | "light";
+  screenReader: boolean;
+  /** The plain printer even on a terminal. */
+  plain: boolean;
 }
 
 export interface SandboxSettings {
@@ -70,6 +80,10 @@ const flagSpec = {
   "mem-limit": { type: "string" },
   "pass-env": { type: "string", multiple: true },
   "request-timeout": { type: "string" },
+  confirm: { type: "boolean" },
+  theme: { type: "string" },
+  "screen-reader": { type: "boolean" },
+  plain: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -126,6 +140,10 @@ const Flags = z.object({
   "mem-limit": byteSize.default(4 * 1024 ** 3),
   "pass-env": z.array(envName).default([]),
   "request-timeout": seconds.default(600),
+  confirm: z.boolean().default(false),
+  theme: z.enum(["dark", "light"], { error: "must be dark or light" }).default("dark"),
+  "screen-reader": z.boolean().default(false),
+  plain: z.boolean().default(false),
   help: z.boolean().default(false),
 });
 export type Flags = z.infer<typeof Flags>;
@@ -235,7 +253,14 @@ export async function runConfigOf(flags: Flags, env: NodeJS.ProcessEnv, stdin: N
     ...evolutionOf(flags),
     sandbox: sandboxOf(flags),
     requestTimeoutSec: flags["request-timeout"],
+    display: displayOf(flags),
   };
+}
+
+export function displayOf(flags: Flags): DisplaySettings {
+  if (flags.confirm && flags.json) throw new UsageError("--confirm needs the live view; it cannot be combined with --json");
+  if (flags.confirm && flags.plain) throw new UsageError("--confirm needs the live view; it cannot be combined with --plain");
+  return { confirm: flags.confirm, theme: flags.theme, screenReader: flags["screen-reader"] || process.env.INK_SCREEN_READER === "true", plain: flags.plain };
 }
 
 export function sandboxOf(flags: Flags): SandboxSettings {

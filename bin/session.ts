@@ -45,6 +45,7 @@ export async function runSession(config: RunConfig, io: SessionIO): Promise<numb
   const source = await checkedSource(config);
   const script = await checkedScript(config.scriptFile);
   checkSandbox(config);
+  wantsLiveView(config, io);
   const folder = createRunFolder(config.output);
   const workspace = await Workspace.create(source);
   return execute(config, source, folder, workspace, io, script);
@@ -55,6 +56,13 @@ export async function resumeSession(config: RunConfig, source: SourceRepo, folde
   const script = await checkedScript(config.scriptFile);
   checkSandbox(config);
   return execute(config, source, folder, workspace, io, script, continuation);
+}
+
+/** The live view needs a terminal on both ends; elsewhere (pipes, CI, --json, --plain) the printers speak. */
+export function wantsLiveView(config: RunConfig, io: SessionIO): boolean {
+  const terminal = io.stdout.isTTY === true && process.stdin.isTTY === true && !process.env.CI;
+  if (config.display.confirm && !terminal) throw new UsageError("--confirm needs a terminal to ask on (standard input and output are not one)");
+  return terminal && !config.json && !config.display.plain;
 }
 
 /** Refuses to run when the sandbox asked for cannot work here: never a silent fallback. */
@@ -105,11 +113,21 @@ async function execute(
   const redact = redactor([config.apiKey]);
   const bus = new EventBus(redact);
   bus.subscribe(new EventsFile(folder.events));
-  const printer: EventSink = config.json ? new JsonPrinter(io.stdout) : new PlainPrinter(io.stdout, io.stdout.columns);
+  const interrupt = new AbortController();
+  const live = wantsLiveView(config, io)
+    ? new (await import("./live/live-view.ts")).LiveView({
+        stdout: io.stdout,
+        stdin: process.stdin,
+        theme: config.display.theme,
+        screenReader: config.display.screenReader,
+        confirm: config.display.confirm,
+        onInterrupt: () => interrupt.abort(),
+      })
+    : undefined;
+  const printer: EventSink = live ?? (config.json ? new JsonPrinter(io.stdout) : new PlainPrinter(io.stdout, io.stdout.columns));
   bus.subscribe(printer);
   const notes = config.json ? io.stderr : io.stdout;
 
-  const interrupt = new AbortController();
   const onSignal = () => {
     if (interrupt.signal.aborted) process.exit(130);
     interrupt.abort();
@@ -193,6 +211,7 @@ async function execute(
       signal: interrupt.signal,
       extraInstructions: evolution?.instructions,
       restored,
+      gate: live?.gate,
     });
     outcome = await agent.run(config.issue);
   } finally {

@@ -5,8 +5,9 @@ import type { ActionFormat, ExitStatus, Limits, Totals } from "./events.ts";
 import { assistantMessage, type Message } from "./messages.ts";
 import { ModelAborted, ModelError, type Model, type ModelReply } from "./model.ts";
 import { renderObservation } from "./observation.ts";
-import { formatErrorPrompt, systemPrompt, taskPrompt } from "./prompts.ts";
+import { formatErrorPrompt, rejectionPrompt, systemPrompt, taskPrompt } from "./prompts.ts";
 import type { RestoredRun } from "./resume.ts";
+import type { StepGate } from "./step-gate.ts";
 
 export const FORMAT_ERRORS_IN_A_ROW = 3;
 
@@ -21,6 +22,8 @@ export interface AgentOptions {
   extraInstructions?: string;
   /** Carry on a run from its record instead of starting it (`molt resume`). */
   restored?: RestoredRun;
+  /** Someone watching who may pause the run or decide about each command. */
+  gate?: StepGate;
 }
 
 export interface AgentOutcome {
@@ -85,6 +88,8 @@ export class Agent {
       if (limits.timeLimitSec > 0 && performance.now() - started >= limits.timeLimitSec * 1000) {
         return { exitStatus: "TimeExceeded", reason: `the time limit of ${limits.timeLimitSec} s was reached` };
       }
+      await this.#options.gate?.beforeStep?.(this.#totals.steps + 1);
+      if (signal?.aborted) return { exitStatus: "Interrupted", reason: "the run was interrupted" };
       const step = ++this.#totals.steps;
       const reply = await this.#query(step);
       const end = await this.#handle(step, reply);
@@ -139,8 +144,17 @@ export class Agent {
   }
 
   /** Runs the command; true when it was the submission. */
-  async #act(step: number, command: string, reply: ModelReply): Promise<boolean> {
-    const { bus, environment, limits, signal } = this.#options;
+  async #act(step: number, proposed: string, reply: ModelReply): Promise<boolean> {
+    const { bus, environment, limits, signal, gate } = this.#options;
+    const decision = gate?.confirm ? await gate.confirm(step, proposed) : { kind: "run" as const, command: proposed };
+    const call = reply.toolCalls[0];
+    if (decision.kind === "reject") {
+      bus.emit({ type: "command_rejected", step, command: proposed, message: decision.message });
+      const content = rejectionPrompt(decision.message);
+      this.#messages.push(call ? { role: "tool", tool_call_id: call.id, content } : { role: "user", content });
+      return false;
+    }
+    const command = decision.command;
     bus.emit({ type: "command_started", step, command });
     const result = await environment.execute(command, { signal, step });
     bus.emit({
@@ -156,7 +170,6 @@ export class Agent {
     });
     if (isSubmission(result.exitCode, result.output)) return true;
     const content = renderObservation(result, limits.commandTimeoutSec);
-    const call = reply.toolCalls[0];
     this.#messages.push(call ? { role: "tool", tool_call_id: call.id, content } : { role: "user", content });
     return false;
   }

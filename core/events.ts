@@ -143,6 +143,14 @@ export const CommandStarted = z.object({
   command: z.string(),
 });
 
+/** The user turned a command down (`--confirm`); their message is the agent's observation. */
+export const CommandRejected = z.object({
+  type: z.literal("command_rejected"),
+  ...inStep,
+  command: z.string(),
+  message: z.string(),
+});
+
 export const CommandFinished = z.object({
   type: z.literal("command_finished"),
   ...inStep,
@@ -265,6 +273,7 @@ export const MoltEvent = z.discriminatedUnion("type", [
   ModelResponse,
   FormatError,
   CommandStarted,
+  CommandRejected,
   CommandFinished,
   ToolLibrary,
   ToolWritten,

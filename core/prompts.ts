@@ -50,3 +50,9 @@ export function formatErrorPrompt(reason: string, format: ActionFormat): string 
       : "End your reply with exactly one ```bash block holding one command.";
   return `Your reply could not be run: ${reason}.\n${expected}\nIf you are done, submit with \`echo ${SUBMIT_MARKER}\`.`;
 }
+
+/** The observation of a command the user turned down, with what they said instead. */
+export function rejectionPrompt(message: string): string {
+  const said = message.trim() === "" ? "They gave no reason." : `They said:\n${message.trim()}`;
+  return `The user did not let this command run. ${said}\nTake that into account and choose another action.`;
+}

@@ -2,7 +2,7 @@ import type { ActionFormat, EventOf, MoltEvent, Totals } from "./events.ts";
 import { assistantMessage, type Message } from "./messages.ts";
 import type { ModelReply } from "./model.ts";
 import { renderObservation } from "./observation.ts";
-import { formatErrorPrompt } from "./prompts.ts";
+import { formatErrorPrompt, rejectionPrompt } from "./prompts.ts";
 
 /** Where a run stood at the end of its record: what `Agent` needs to carry on without asking the model again. */
 export interface RestoredRun {
@@ -45,6 +45,12 @@ export function restoreRun(events: readonly MoltEvent[], format: ActionFormat, t
       const content = formatErrorPrompt(event.reason, format);
       if (reply.toolCalls.length > 0) for (const call of reply.toolCalls) messages.push({ role: "tool", tool_call_id: call.id, content });
       else messages.push({ role: "user", content });
+      reply = undefined;
+    } else if (event.type === "command_rejected" && reply?.step === event.step) {
+      formatErrorsInARow = 0;
+      const content = rejectionPrompt(event.message);
+      const call = reply.toolCalls[0];
+      messages.push(call ? { role: "tool", tool_call_id: call.id, content } : { role: "user", content });
       reply = undefined;
     } else if (event.type === "command_finished" && reply?.step === event.step) {
       formatErrorsInARow = 0;

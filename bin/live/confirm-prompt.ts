@@ -1,0 +1,27 @@
+import { Box, Text } from "ink";
+import TextInput from "ink-text-input";
+import { createElement as h, type ReactElement } from "react";
+import type { Theme } from "./theme.ts";
+
+export type ConfirmMode = "choose" | "reject" | "edit";
+
+export interface ConfirmProps {
+  command: string;
+  mode: ConfirmMode;
+  draft: string;
+  theme: Theme;
+  onDraft(value: string): void;
+  onSubmit(value: string): void;
+}
+
+/** `--confirm`: the command the agent wants to run, and what the user may do about it. */
+export function ConfirmPrompt({ command, mode, draft, theme, onDraft, onSubmit }: ConfirmProps): ReactElement {
+  const body: ReactElement[] = [h(Text, { key: "command", color: theme.accent, bold: true }, `$ ${command}`)];
+  if (mode === "choose") {
+    body.push(h(Text, { key: "keys" }, h(Text, { bold: true }, "y"), " run it · ", h(Text, { bold: true }, "n"), " refuse it and tell the agent why · ", h(Text, { bold: true }, "e"), " edit it first"));
+  } else {
+    const label = mode === "reject" ? "Tell the agent why (Enter sends, Esc goes back): " : "Edit the command (Enter runs it, Esc goes back): ";
+    body.push(h(Box, { key: "input" }, h(Text, { color: theme.warn }, label), h(TextInput, { value: draft, onChange: onDraft, onSubmit })));
+  }
+  return h(Box, { flexDirection: "column", marginTop: 1, borderStyle: "round", borderColor: theme.warn, paddingX: 1 }, h(Text, { bold: true, color: theme.warn }, "The agent wants to run:"), ...body);
+}

@@ -1,0 +1,135 @@
+import type { MoltEvent } from "../../core/events.ts";
+import type { CommandDecision, StepGate } from "../../core/step-gate.ts";
+import { applyEvent, emptyView, type RunView, type StepView } from "./view-state.ts";
+
+export interface PendingConfirm {
+  step: number;
+  command: string;
+  resolve(decision: CommandDecision): void;
+}
+
+/** How often the view may redraw while tokens stream in and commands print. */
+const REDRAW_EVERY_MS = 50;
+
+/**
+ * The live view's state: the run as the events tell it, what the user asked for (pause, panel,
+ * decisions), and the finished steps waiting to be printed into the scrollback. The view redraws
+ * at most every 50 ms, however fast events come.
+ */
+export class LiveStore implements StepGate {
+  readonly view: RunView = emptyView();
+  readonly confirmEach: boolean;
+  /** Finished steps, drawn as text, not yet printed; the view prints them once and forgets them. */
+  committed: string[] = [];
+  paused = false;
+  toolsOpen = false;
+  selectedTool = 0;
+  confirming: PendingConfirm | undefined;
+  interrupted = false;
+  dismissed = false;
+  #version = 0;
+  #listeners = new Set<() => void>();
+  #timer: NodeJS.Timeout | undefined;
+  #resume: (() => void) | undefined;
+  #onDismiss: (() => void) | undefined;
+  readonly #onInterrupt: () => void;
+
+  readonly #draw: (step: StepView) => string;
+
+  /** `draw` turns a finished step into text; it runs here, as the event arrives, never inside a redraw. */
+  constructor(options: { confirm: boolean; onInterrupt(): void; draw(step: StepView): string }) {
+    this.confirmEach = options.confirm;
+    this.#onInterrupt = options.onInterrupt;
+    this.#draw = options.draw;
+  }
+
+  apply(event: MoltEvent): void {
+    const finished = applyEvent(this.view, event);
+    if (finished) this.committed.push(this.#draw(finished));
+    // Streamed text may wait for the next frame; everything else shows at once.
+    if (event.type === "model_delta") this.#schedule();
+    else this.changed();
+  }
+
+  /** For React: a number that changes whenever the view must redraw. */
+  readonly snapshot = (): number => this.#version;
+
+  readonly subscribe = (listener: () => void): (() => void) => {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  };
+
+  changed(): void {
+    if (this.#timer) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
+    this.#version++;
+    for (const listener of this.#listeners) listener();
+  }
+
+  #schedule(): void {
+    this.#timer ??= setTimeout(() => {
+      this.#timer = undefined;
+      this.changed();
+    }, REDRAW_EVERY_MS);
+  }
+
+  takeCommitted(): string[] {
+    const taken = this.committed;
+    this.committed = [];
+    return taken;
+  }
+
+  // The gate the agent asks before each step and each command.
+
+  beforeStep(): Promise<void> {
+    if (!this.paused) return Promise.resolve();
+    return new Promise((resolve) => (this.#resume = resolve));
+  }
+
+  confirm(step: number, command: string): Promise<CommandDecision> {
+    if (!this.confirmEach) return Promise.resolve({ kind: "run", command });
+    return new Promise((resolve) => {
+      this.confirming = {
+        step,
+        command,
+        resolve: (decision) => {
+          this.confirming = undefined;
+          resolve(decision);
+          this.changed();
+        },
+      };
+      this.changed();
+    });
+  }
+
+  togglePause(): void {
+    this.paused = !this.paused;
+    if (!this.paused) {
+      this.#resume?.();
+      this.#resume = undefined;
+    }
+    this.changed();
+  }
+
+  /** Stops the run cleanly: the command in flight is killed and the run ends as Interrupted. */
+  interrupt(): void {
+    if (this.interrupted) return;
+    this.interrupted = true;
+    this.#resume?.();
+    this.confirming?.resolve({ kind: "reject", message: "The user stopped the run." });
+    this.#onInterrupt();
+    this.changed();
+  }
+
+  dismiss(): void {
+    this.dismissed = true;
+    this.#onDismiss?.();
+  }
+
+  whenDismissed(): Promise<void> {
+    if (this.dismissed) return Promise.resolve();
+    return new Promise((resolve) => (this.#onDismiss = resolve));
+  }
+}

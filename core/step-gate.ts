@@ -1,0 +1,13 @@
+/** What the user decided about a command the agent wants to run (`--confirm`). */
+export type CommandDecision = { kind: "run"; command: string } | { kind: "reject"; message: string };
+
+/**
+ * A way for whoever watches a run to hold it: before each step (pause), and before each command
+ * (confirm, edit or reject it). The loop asks; it knows nothing of terminals or keys.
+ */
+export interface StepGate {
+  /** Resolves when the next step may start. */
+  beforeStep?(step: number): Promise<void>;
+  /** Decides about a command before it runs. */
+  confirm?(step: number, command: string): Promise<CommandDecision>;
+}
