@@ -1,5 +1,6 @@
 // molt's benchmark: `npm run bench`. Prints one JSON object of measurements (not timed tests).
 import { measureEvolution } from "./evolution.ts";
+import { measureLiveView } from "./live-view.ts";
 import { measureSandbox } from "./sandbox.ts";
 import { makeBenchRepo, round, runSteps } from "./step-overhead.ts";
 
@@ -17,6 +18,7 @@ try {
     stepOverheadWithEvolution: await stepOverhead([]),
     evolution: await measureEvolution(),
     sandbox: await measureSandbox(repo),
+    liveView: await measureLiveView(60, 200),
   };
   process.stdout.write(JSON.stringify(result, null, 2) + "\n");
 } finally {

@@ -33,7 +33,17 @@ const RUN_FLAGS = `  --action-format F   how the model acts: tools (a bash funct
   --price-out USD     price of a million output tokens
   -o, --output DIR    where the run's files go (default ./molt-runs/<run id>)
   --json              print every event as one JSON line instead of the plain lines
+  --plain             one plain line per step even on a terminal (no live view)
+  --confirm           ask before every command: y runs it, n refuses it (and tells the agent
+                      why), e edits it first
+  --theme T           dark (default) or light, for light terminal backgrounds; NO_COLOR is honoured
+  --screen-reader     words instead of symbols, no boxes, no animation
   --keep              keep the agent's workspace (a private clone) after the run
+
+On a terminal, runs show live: the agent's thought as it streams, each command, its output
+clipped to a few lines (all of it is in events.jsonl), its tools as they are written and loaded.
+Keys: t tools panel (↑/↓ choose) · p pause after this step · Esc Esc or Ctrl-C stop the run
+(a second Ctrl-C forces the exit) · q or Enter leave the final view.
 
 Self-evolution (on by default): the agent writes its own tools into $MOLT_EVOLVED; molt
 checks them, loads the good ones as commands, and keeps them in the library for later runs.

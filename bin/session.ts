@@ -136,7 +136,8 @@ async function execute(
   process.on("SIGTERM", onSignal);
 
   if (continuation) {
-    bus.emit({ type: "run_resumed", afterStep: restoreRun(continuation.events, config.actionFormat, config.limits.commandTimeoutSec).lastStep, model: config.model });
+    const before = restoreRun(continuation.events, config.actionFormat, config.limits.commandTimeoutSec);
+    bus.emit({ type: "run_resumed", afterStep: before.lastStep, model: config.model, totals: before.totals });
   } else {
     bus.emit({
       type: "run_started",

@@ -89,6 +89,8 @@ export const RunResumed = z.object({
   ...at,
   afterStep: z.number().int().nonnegative(),
   model: z.string(),
+  /** What the run had used before it stopped. */
+  totals: z.lazy(() => Totals).optional(),
 });
 
 /** The conversation's opening: the system prompt and the task, as the model got them. */

@@ -70,8 +70,8 @@ export function App({ store, theme, plain }: AppProps): ReactElement {
       if (input === "q" || key.return) {
         store.dismiss();
         store.changed();
-      }
-      if (input === "t") toggleTools();
+      } else if (input === "t") toggleTools();
+      else if (store.toolsOpen && (key.upArrow || key.downArrow)) moveSelection(key.upArrow ? -1 : 1);
       return;
     }
     if (confirming) {
@@ -87,12 +87,14 @@ export function App({ store, theme, plain }: AppProps): ReactElement {
     }
     if (input === "t") toggleTools();
     else if (input === "p") store.togglePause();
-    else if (store.toolsOpen && (key.upArrow || key.downArrow)) {
-      const count = store.view.tools.size;
-      store.selectedTool = (store.selectedTool + (key.upArrow ? count - 1 : 1)) % Math.max(count, 1);
-      store.changed();
-    }
+    else if (store.toolsOpen && (key.upArrow || key.downArrow)) moveSelection(key.upArrow ? -1 : 1);
   });
+
+  function moveSelection(by: number): void {
+    const count = Math.max(store.view.tools.size, 1);
+    store.selectedTool = (store.selectedTool + by + count) % count;
+    store.changed();
+  }
 
   function toggleTools(): void {
     store.toolsOpen = !store.toolsOpen;

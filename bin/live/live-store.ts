@@ -46,9 +46,9 @@ export class LiveStore implements StepGate {
   apply(event: MoltEvent): void {
     const finished = applyEvent(this.view, event);
     if (finished) this.committed.push(this.#draw(finished));
-    // Streamed text may wait for the next frame; everything else shows at once.
-    if (event.type === "model_delta") this.#schedule();
-    else this.changed();
+    // Events coalesce into one redraw per frame; what the user does shows at once (changed()).
+    if (event.type === "run_finished") this.changed();
+    else this.#schedule();
   }
 
   /** For React: a number that changes whenever the view must redraw. */

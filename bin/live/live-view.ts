@@ -1,4 +1,4 @@
-import { render, renderToString, type Instance } from "ink";
+import { render, type Instance } from "ink";
 import { createElement as h } from "react";
 import type { EventSink } from "../../core/event-bus.ts";
 import type { MoltEvent } from "../../core/events.ts";
@@ -6,7 +6,7 @@ import type { StepGate } from "../../core/step-gate.ts";
 import { filesInPatch, formatCost, formatMs } from "../format.ts";
 import { App } from "./app.ts";
 import { LiveStore } from "./live-store.ts";
-import { StepBlock } from "./step-block.ts";
+import { stepText } from "./step-block.ts";
 import { themeFor, type ThemeName } from "./theme.ts";
 
 export interface LiveViewOptions {
@@ -37,7 +37,7 @@ export class LiveView implements EventSink {
     this.store = new LiveStore({
       confirm: options.confirm,
       onInterrupt: options.onInterrupt,
-      draw: (step) => renderToString(h(StepBlock, { step, theme, plain }), { columns: options.stdout.columns || 80 }),
+      draw: (step) => stepText(step, theme, plain, options.stdout.columns || 80),
     });
     this.#instance = render(h(App, { store: this.store, theme, plain: options.screenReader }), {
       stdout: options.stdout,

@@ -31,6 +31,8 @@ export interface ToolView {
   source: string;
   /** The source of the version before this one, for the diff. */
   previous?: string;
+  /** The source of the newest version written, loaded or not: what the next version changes. */
+  latest?: string;
 }
 
 export type RunPhase = "starting" | "thinking" | "running" | "finished";
@@ -103,6 +105,7 @@ export function applyEvent(view: RunView, event: MoltEvent): StepView | undefine
     case "run_resumed":
       view.model = event.model;
       view.step = event.afterStep;
+      if (event.totals) Object.assign(view, { promptTokens: event.totals.promptTokens, completionTokens: event.totals.completionTokens, cost: event.totals.cost });
       return undefined;
     case "model_request": {
       const finished = finishCurrent(view);
@@ -115,6 +118,8 @@ export function applyEvent(view: RunView, event: MoltEvent): StepView | undefine
       if (view.current?.step === event.step) view.current.thought += event.text;
       return undefined;
     case "model_retry":
+      // The next attempt streams its reply from the start.
+      stepOf(view, event.step).thought = "";
       stepOf(view, event.step).notes.push({ kind: "retry", text: `model call failed (${event.reason}); retry ${event.attempt} in ${Math.round(event.delayMs)} ms` });
       return undefined;
     case "model_response":
@@ -161,6 +166,8 @@ export function applyEvent(view: RunView, event: MoltEvent): StepView | undefine
     case "run_finished": {
       const finished = finishCurrent(view);
       view.phase = "finished";
+      // The run's own totals count every session of it, a resumed one too.
+      Object.assign(view, { step: event.totals.steps, promptTokens: event.totals.promptTokens, completionTokens: event.totals.completionTokens, cost: event.totals.cost });
       view.finished = {
         exitStatus: event.exitStatus,
         reason: event.reason,
@@ -193,12 +200,18 @@ function applyToolEvent(view: RunView, event: EventOf<"tool_loaded" | "tool_reje
         status: "loaded",
         calls: known?.calls ?? 0,
         source: pending ?? known?.source ?? "",
-        previous: known?.version !== event.version ? known?.source : known?.previous,
+        previous: known?.version !== event.version ? (known?.latest ?? known?.source) : known?.previous,
+        latest: pending ?? known?.source,
       });
       break;
     case "tool_rejected":
       note("tool-rejected", `tool ${event.name} v${event.version} rejected: ${event.reason.split("\n", 1)[0]}`);
-      if (!known) view.tools.set(event.name, { name: event.name, version: event.version, status: "rejected", calls: 0, source: pending ?? "" });
+      if (!known || known.status !== "loaded") {
+        view.tools.set(event.name, { name: event.name, version: event.version, status: "rejected", calls: known?.calls ?? 0, source: pending ?? "", previous: known?.latest ?? known?.source, latest: pending });
+      } else if (pending !== undefined) {
+        // The loaded version stays what runs; the rejected one is what the next version changes.
+        known.latest = pending;
+      }
       break;
     case "tool_removed":
       note("tool-removed", `tool ${event.name} removed`);

@@ -1,0 +1,98 @@
+import { formatMs } from "../format.ts";
+import type { Theme } from "./theme.ts";
+import type { StepNote, StepView } from "./view-state.ts";
+
+/** What a line of the transcript is, which decides its colour. */
+export type LineRole = "thought" | "command" | "output" | "hint" | "ok" | "bad" | "warn" | "tool";
+
+export interface StepLine {
+  text: string;
+  role: LineRole;
+  /** Output lines are cut at the terminal's width instead of wrapping. */
+  truncate?: boolean;
+}
+
+export interface LiveState {
+  phase: "thinking" | "running";
+  sinceMs: number;
+  spinner: string;
+}
+
+const HEAD_LINES = 4;
+const TAIL_LINES = 2;
+const COMMAND_LINES = 6;
+
+/** The first and last lines of an output, and how many lines lie between them. */
+export function clipLines(text: string, head = HEAD_LINES, tail = TAIL_LINES): { head: string[]; hidden: number; tail: string[] } {
+  if (text === "") return { head: [], hidden: 0, tail: [] };
+  const lines = text.replace(/\n$/, "").split("\n");
+  if (lines.length <= head + tail + 1) return { head: lines, hidden: 0, tail: [] };
+  return { head: lines.slice(0, head), hidden: lines.length - head - tail, tail: lines.slice(-tail) };
+}
+
+function noteLine(note: StepNote, plain: boolean): StepLine {
+  const role: LineRole = note.kind === "tool-rejected" || note.kind === "format-error" ? "bad" : note.kind === "retry" || note.kind === "note" ? "warn" : "tool";
+  const mark = plain ? (note.kind.startsWith("tool") ? "tool:" : "note:") : note.kind.startsWith("tool") ? "⚙" : note.kind === "retry" ? "↻" : "!";
+  return { text: `  ${mark} ${note.text}`, role };
+}
+
+/**
+ * One step of the transcript as lines: the thought, the command, a clipped output, the verdict and
+ * the notes. The live view draws them with ink; finished steps are printed from them as text.
+ */
+export function stepLines(step: StepView, plain: boolean, live?: LiveState): StepLine[] {
+  const lines: StepLine[] = [];
+  const marker = plain ? `Step ${step.step}.` : `● ${step.step}`;
+  const spin = live?.phase === "thinking" ? ` ${live.spinner}` : "";
+  const thought = step.thought.trim();
+  lines.push({ text: `${marker}${thought === "" ? "" : ` ${thought}`}${spin}`, role: "thought" });
+  if (step.command !== undefined) {
+    const commandLines = step.command.split("\n");
+    const shown = commandLines.slice(0, COMMAND_LINES);
+    if (commandLines.length > COMMAND_LINES) shown.push(`… ${commandLines.length - COMMAND_LINES} more lines`);
+    lines.push({ text: `${plain ? "Command: " : "  $ "}${shown.join("\n    ")}`, role: "command" });
+  }
+  if (step.rejected !== undefined) lines.push({ text: `  ${plain ? "Refused by you:" : "✋ refused by you:"} ${step.rejected || "(no reason given)"}`, role: "warn" });
+  if (step.output) lines.push(...outputLines(step, plain));
+  if (live?.phase === "running") lines.push({ text: `  ${live.spinner} running · ${formatMs(live.sinceMs)}`, role: "warn" });
+  else if (step.exitCode !== undefined) {
+    const good = step.exitCode === 0 && !step.timedOut;
+    const verdict = step.timedOut ? `timed out · exit ${step.exitCode}` : `exit ${step.exitCode}`;
+    lines.push({ text: `  ${plain ? "Result:" : good ? "✓" : "✗"} ${verdict} · ${formatMs(step.ms ?? 0)}`, role: good ? "ok" : "bad" });
+  }
+  for (const note of step.notes) lines.push(noteLine(note, plain));
+  return lines;
+}
+
+function outputLines(step: StepView, plain: boolean): StepLine[] {
+  const output = step.output!;
+  const clipped = clipLines(output.elidedChars > 0 ? `${output.text}\n${output.tail}` : output.text);
+  const indent = plain ? "" : "    ";
+  const lines: StepLine[] = clipped.head.map((line) => ({ text: `${indent}${line}`, role: "output", truncate: true }));
+  if (clipped.hidden > 0 || output.elidedChars > 0) {
+    const parts = [];
+    if (clipped.hidden > 0) parts.push(`${clipped.hidden} more lines`);
+    if (output.elidedChars > 0) parts.push(`${output.elidedChars.toLocaleString("en-US")} characters the agent did not see`);
+    lines.push({ text: `${indent}… ${parts.join(", ")} (all of it is in events.jsonl)`, role: "hint" });
+  }
+  lines.push(...clipped.tail.map((line): StepLine => ({ text: `${indent}${line}`, role: "output", truncate: true })));
+  return lines;
+}
+
+/** The colour a role has in a theme. */
+export function colorOf(role: LineRole, theme: Theme): string | undefined {
+  switch (role) {
+    case "command":
+      return theme.accent;
+    case "ok":
+      return theme.ok;
+    case "bad":
+      return theme.bad;
+    case "warn":
+      return theme.warn;
+    case "tool":
+      return theme.tool;
+    default:
+      return undefined;
+  }
+}
