@@ -2,9 +2,9 @@
 import { PassThrough, Writable } from "node:stream";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import { LiveView } from "../bin/live/live-view.ts";
-import type { NewEvent } from "../core/event-bus.ts";
-import type { MoltEvent } from "../core/events.ts";
+import { LiveView } from "../bin/ui/live/live-view.ts";
+import type { NewEvent } from "../core/events/event-bus.ts";
+import type { MoltEvent } from "../core/events/events.ts";
 import { round } from "./step-overhead.ts";
 
 /** A terminal that is not there: it swallows what is drawn, and counts it. */

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
-import { startScriptedServer, type ScriptReply } from "../test/scripted-server.ts";
+import { startScriptedServer, type ScriptReply } from "../bin/runtime/scripted-server.ts";
 import { COUNT_WORDS, writeTool } from "../test/tool-sources.ts";
 import { highWaterMarkKb, round } from "./step-overhead.ts";
 

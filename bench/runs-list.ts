@@ -6,7 +6,7 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { NewEvent } from "../core/event-bus.ts";
+import type { NewEvent } from "../core/events/event-bus.ts";
 import { runStartedFields } from "../test/run-started.ts";
 
 const MOLT = fileURLToPath(new URL("../bin/molt", import.meta.url));

@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { CommandExecutor } from "../sandbox/command-executor.ts";
 import { DEFAULT_LIMITS } from "../sandbox/limits.ts";
 import type { SandboxPolicy } from "../sandbox/sandbox-policy.ts";
-import { startScriptedServer } from "../test/scripted-server.ts";
+import { startScriptedServer } from "../bin/runtime/scripted-server.ts";
 import { highWaterMarkKb, round } from "./step-overhead.ts";
 
 const MOLT = fileURLToPath(new URL("../bin/molt", import.meta.url));

@@ -5,9 +5,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { readEvents } from "../core/events-file.ts";
+import { readEvents } from "../core/events/events-file.ts";
 import { git } from "../sandbox/workspace.ts";
-import { startScriptedServer, type ScriptReply } from "../test/scripted-server.ts";
+import { startScriptedServer, type ScriptReply } from "../bin/runtime/scripted-server.ts";
 import { writeFiles } from "../test/helpers.ts";
 
 const MOLT = fileURLToPath(new URL("../bin/molt", import.meta.url));

@@ -1,6 +1,6 @@
 import { MOLT_VERSION } from "../core/version.ts";
-import { BATCH_HELP, DEMO_HELP, EVAL_HELP, MAIN_HELP, REPLAY_HELP, RESUME_HELP, RUN_HELP, RUNS_HELP, TOOLS_HELP } from "./help.ts";
-import { UsageError } from "./usage-error.ts";
+import { BATCH_HELP, DEMO_HELP, EVAL_HELP, MAIN_HELP, REPLAY_HELP, RESUME_HELP, RUN_HELP, RUNS_HELP, TOOLS_HELP } from "./cli/help.ts";
+import { UsageError } from "./cli/usage-error.ts";
 
 const HELP: Record<string, string> = { run: RUN_HELP, demo: DEMO_HELP, resume: RESUME_HELP, tools: TOOLS_HELP, replay: REPLAY_HELP, runs: RUNS_HELP, batch: BATCH_HELP, eval: EVAL_HELP };
 
@@ -28,21 +28,21 @@ export async function main(args: string[]): Promise<number> {
       }
       // Commands load on demand, so that --help and --version answer at once.
       case "run":
-        return await (await import("./run-command.ts")).runCommand(rest, io);
+        return await (await import("./cli/run-command.ts")).runCommand(rest, io);
       case "demo":
-        return await (await import("./demo-command.ts")).demoCommand(rest, io);
+        return await (await import("./cli/demo-command.ts")).demoCommand(rest, io);
       case "resume":
-        return await (await import("./resume-command.ts")).resumeCommand(rest, io);
+        return await (await import("./cli/resume-command.ts")).resumeCommand(rest, io);
       case "tools":
-        return await (await import("./tools-command.ts")).toolsCommand(rest, io);
+        return await (await import("./cli/tools-command.ts")).toolsCommand(rest, io);
       case "replay":
-        return await (await import("./replay-command.ts")).replayCommand(rest, io);
+        return await (await import("./cli/replay-command.ts")).replayCommand(rest, io);
       case "runs":
-        return await (await import("./runs-command.ts")).runsCommand(rest, io);
+        return await (await import("./cli/runs-command.ts")).runsCommand(rest, io);
       case "batch":
-        return await (await import("./batch-command.ts")).batchCommand(rest, io);
+        return await (await import("./cli/batch-command.ts")).batchCommand(rest, io);
       case "eval":
-        return await (await import("./eval-command.ts")).evalCommand(rest, io);
+        return await (await import("./cli/eval-command.ts")).evalCommand(rest, io);
       default:
         throw new UsageError(`unknown command "${command}" (commands: run, demo, resume, replay, runs, tools, batch, eval; see molt --help)`);
     }

@@ -1,4 +1,4 @@
-import type { ActionFormat, ToolCall } from "./events.ts";
+import type { ActionFormat, ToolCall } from "./events/events.ts";
 
 export const SUBMIT_MARKER = "COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT";
 

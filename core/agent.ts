@@ -1,12 +1,12 @@
 import { isSubmission, parseAction } from "./actions.ts";
 import { outcomeOf, type Environment } from "./environment.ts";
-import type { EventBus } from "./event-bus.ts";
-import type { ActionFormat, ExitStatus, Limits, Totals } from "./events.ts";
+import type { EventBus } from "./events/event-bus.ts";
+import type { ActionFormat, ExitStatus, Limits, Totals } from "./events/events.ts";
 import { assistantMessage, type Message } from "./messages.ts";
 import { ModelAborted, ModelError, type Model, type ModelReply } from "./model.ts";
 import { renderObservation } from "./observation.ts";
 import { formatErrorPrompt, rejectionPrompt, systemPrompt, taskPrompt } from "./prompts.ts";
-import type { RestoredRun } from "./resume.ts";
+import type { RestoredRun } from "./record/resume.ts";
 import type { StepGate } from "./step-gate.ts";
 
 export const FORMAT_ERRORS_IN_A_ROW = 3;

@@ -1,4 +1,4 @@
-import type { ToolCall } from "./events.ts";
+import type { ToolCall } from "./events/events.ts";
 
 /** The chat messages of a run, in the shape OpenAI-compatible endpoints and mini-SWE-agent trajectories use. */
 

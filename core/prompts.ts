@@ -1,5 +1,5 @@
 import { SUBMIT_MARKER } from "./actions.ts";
-import type { ActionFormat } from "./events.ts";
+import type { ActionFormat } from "./events/events.ts";
 
 const HOW_TO_ACT: Record<ActionFormat, string> = {
   tools:

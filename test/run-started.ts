@@ -1,4 +1,4 @@
-import type { EventOf } from "../core/events.ts";
+import type { EventOf } from "../core/events/events.ts";
 
 /** The fields of a run_started event as molt writes them, for tests that fold events by hand. */
 export function runStartedFields(overrides: Partial<Omit<EventOf<"run_started">, "type" | "ts">> = {}): Omit<EventOf<"run_started">, "type" | "ts"> {

@@ -1,4 +1,4 @@
-import type { EventOf, MoltEvent } from "../core/events.ts";
+import type { EventOf, MoltEvent } from "../core/events/events.ts";
 import { shaOf, ToolLibrary, type HistoryEntry } from "./library.ts";
 
 /**

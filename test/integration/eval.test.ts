@@ -2,7 +2,7 @@ import { mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
 import { execa } from "execa";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { EvalReport } from "../../core/eval-report.ts";
+import { EvalReport } from "../../core/eval/eval-report.ts";
 import { cleanUp, gitOut, makeRepo, MOLT, molt, tempDir } from "../helpers.ts";
 
 // molt eval runs as a real subprocess on a real git repository with a bug and a node:test suite;

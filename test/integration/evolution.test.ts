@@ -2,8 +2,8 @@ import { existsSync } from "node:fs";
 import { readFile, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, expect, test } from "vitest";
-import { MoltEvent, type EventOf } from "../../core/events.ts";
-import { startScriptedServer, type ScriptReply, type ScriptedServer } from "../scripted-server.ts";
+import { MoltEvent, type EventOf } from "../../core/events/events.ts";
+import { startScriptedServer, type ScriptReply, type ScriptedServer } from "../../bin/runtime/scripted-server.ts";
 import { COUNT_WORDS, COUNT_WORDS_TYPE_ERROR, countWords, writeTool } from "../tool-sources.ts";
 import { cleanUp, makeRepo, molt, tempDir } from "../helpers.ts";
 

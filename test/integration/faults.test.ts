@@ -2,8 +2,8 @@ import { existsSync } from "node:fs";
 import { readFile, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, expect, test } from "vitest";
-import { MoltEvent, type EventOf } from "../../core/events.ts";
-import { startScriptedServer, type ScriptReply, type ScriptedServer } from "../scripted-server.ts";
+import { MoltEvent, type EventOf } from "../../core/events/events.ts";
+import { startScriptedServer, type ScriptReply, type ScriptedServer } from "../../bin/runtime/scripted-server.ts";
 import { cleanUp, makeRepo, molt, tempDir } from "../helpers.ts";
 
 // Faults of the model endpoint, served for real over HTTP by the scripted server: which are

@@ -4,8 +4,8 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
-import { MoltEvent, type EventOf } from "../../core/events.ts";
-import { startScriptedServer, type ScriptReply, type ScriptedServer } from "../scripted-server.ts";
+import { MoltEvent, type EventOf } from "../../core/events/events.ts";
+import { startScriptedServer, type ScriptReply, type ScriptedServer } from "../../bin/runtime/scripted-server.ts";
 import { cleanUp, makeRepo, molt, MOLT, tempDir } from "../helpers.ts";
 import { COUNT_WORDS, writeTool } from "../tool-sources.ts";
 

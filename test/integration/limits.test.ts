@@ -3,8 +3,8 @@ import { readFile, readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterEach, expect, test } from "vitest";
-import { MoltEvent, type EventOf } from "../../core/events.ts";
-import { startScriptedServer, type ScriptedServer } from "../scripted-server.ts";
+import { MoltEvent, type EventOf } from "../../core/events/events.ts";
+import { startScriptedServer, type ScriptedServer } from "../../bin/runtime/scripted-server.ts";
 import { cleanUp, makeRepo, MOLT, tempDir } from "../helpers.ts";
 
 // Resource limits, hit for real inside the bubblewrap sandbox by a full `molt run`: what the

@@ -1,9 +1,9 @@
 import { copyFile, mkdir, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
-import type { EventOf, MoltEvent } from "../../core/events.ts";
-import { loadRecord } from "../../core/record.ts";
-import { startScriptedServer, type ScriptedServer } from "../scripted-server.ts";
+import type { EventOf, MoltEvent } from "../../core/events/events.ts";
+import { loadRecord } from "../../core/record/record.ts";
+import { startScriptedServer, type ScriptedServer } from "../../bin/runtime/scripted-server.ts";
 import { cleanUp, makeRepo, molt, tempDir } from "../helpers.ts";
 
 // Real molt runs: their *.traj.json, read alone through the mini-SWE-agent path, must give back

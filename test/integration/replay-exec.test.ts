@@ -2,9 +2,9 @@ import { cp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, onTestFinished, test } from "vitest";
-import { readEvents } from "../../core/events-file.ts";
-import type { EventOf, MoltEvent } from "../../core/events.ts";
-import { startScriptedServer, type ScriptReply } from "../scripted-server.ts";
+import { readEvents } from "../../core/events/events-file.ts";
+import type { EventOf, MoltEvent } from "../../core/events/events.ts";
+import { startScriptedServer, type ScriptReply } from "../../bin/runtime/scripted-server.ts";
 import { cleanUp, gitOut, makeRepo, molt, tempDir } from "../helpers.ts";
 import { COUNT_WORDS, COUNT_WORDS_TYPE_ERROR, countWords, writeTool } from "../tool-sources.ts";
 

@@ -2,9 +2,9 @@ import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
-import { MoltEvent } from "../../core/events.ts";
+import { MoltEvent } from "../../core/events/events.ts";
 import { cleanUp, gitOut, makeRepo, molt, tempDir } from "../helpers.ts";
-import { startScriptedServer, type ScriptReply } from "../scripted-server.ts";
+import { startScriptedServer, type ScriptReply } from "../../bin/runtime/scripted-server.ts";
 import { closeTerminals, openTerminal, stopTmux } from "../terminal.ts";
 import { COUNT_WORDS, COUNT_WORDS_TYPE_ERROR, writeTool } from "../tool-sources.ts";
 

@@ -1,8 +1,8 @@
 import { readFile, rename, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
-import { MoltEvent } from "../../core/events.ts";
-import { EvalReport } from "../../core/eval-report.ts";
+import { MoltEvent } from "../../core/events/events.ts";
+import { EvalReport } from "../../core/eval/eval-report.ts";
 import { batchFixture } from "../batch-fixture.ts";
 import { cleanUp, gitOut, makeRepo, molt, tempDir } from "../helpers.ts";
 

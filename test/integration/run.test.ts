@@ -2,8 +2,8 @@ import { readFile, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterEach, describe, expect, test } from "vitest";
-import { MoltEvent } from "../../core/events.ts";
-import { startScriptedServer, type ScriptReply, type ScriptedServer } from "../scripted-server.ts";
+import { MoltEvent } from "../../core/events/events.ts";
+import { startScriptedServer, type ScriptReply, type ScriptedServer } from "../../bin/runtime/scripted-server.ts";
 import { cleanUp, gitOut, makeRepo, molt, tempDir, writeFiles } from "../helpers.ts";
 
 // molt runs as a real subprocess against the scripted server over real HTTP, on real git repositories.

@@ -2,7 +2,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { z } from "zod";
-import { startScriptedServer, type ScriptReply } from "../scripted-server.ts";
+import { startScriptedServer, type ScriptReply } from "../../bin/runtime/scripted-server.ts";
 import { COUNT_WORDS, COUNT_WORDS_TYPE_ERROR, writeTool } from "../tool-sources.ts";
 import { cleanUp, makeRepo, molt, tempDir } from "../helpers.ts";
 

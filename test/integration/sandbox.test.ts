@@ -7,7 +7,7 @@ import { delimiter, join } from "node:path";
 import { execa } from "execa";
 import { afterEach, describe, expect, test } from "vitest";
 import { git } from "../../sandbox/workspace.ts";
-import { startScriptedServer, type ScriptedServer } from "../scripted-server.ts";
+import { startScriptedServer, type ScriptedServer } from "../../bin/runtime/scripted-server.ts";
 import { cleanUp, makeRepo, molt, tempDir, writeFiles } from "../helpers.ts";
 
 // Escape attempts inside the real sandbox. Each one is a whole `molt run` whose scripted model

@@ -4,16 +4,16 @@ import { existsSync } from "node:fs";
 import { readdir, readFile, rm, utimes, writeFile } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
-import { MoltEvent, type EventOf } from "../../core/events.ts";
-import { EventBus } from "../../core/event-bus.ts";
+import { MoltEvent, type EventOf } from "../../core/events/events.ts";
+import { EventBus } from "../../core/events/event-bus.ts";
 import type { CommandResult } from "../../core/environment.ts";
-import { commitAfterStep, lastSnapshot } from "../../core/snapshot-points.ts";
-import { SnapshotLayer } from "../../bin/snapshot-layer.ts";
+import { commitAfterStep, lastSnapshot } from "../../core/record/snapshot-points.ts";
+import { SnapshotLayer } from "../../bin/runtime/snapshot-layer.ts";
 import { CommandExecutor } from "../../sandbox/command-executor.ts";
 import { DEFAULT_LIMITS } from "../../sandbox/limits.ts";
 import { SNAPSHOT_REF, SnapshotStore } from "../../sandbox/snapshots.ts";
 import { git, resolveSourceRepo, Workspace, WorkspaceError } from "../../sandbox/workspace.ts";
-import { startScriptedServer, type ScriptReply, type ScriptedServer } from "../scripted-server.ts";
+import { startScriptedServer, type ScriptReply, type ScriptedServer } from "../../bin/runtime/scripted-server.ts";
 import { cleanUp, makeRepo, molt, MOLT, tempDir, writeFiles } from "../helpers.ts";
 
 // Step snapshots: the store on real repositories and workspaces, then whole runs of ./bin/molt.

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { isSubmission, parseAction, SUBMIT_MARKER } from "../../core/actions.ts";
-import type { ToolCall } from "../../core/events.ts";
+import type { ToolCall } from "../../core/events/events.ts";
 
 const fence = "```";
 

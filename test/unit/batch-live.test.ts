@@ -2,13 +2,13 @@ import { stripVTControlCharacters } from "node:util";
 import { render } from "ink-testing-library";
 import { createElement as h } from "react";
 import { afterEach, describe, expect, test } from "vitest";
-import type { InstanceSummary } from "../../bin/batch/batch-files.ts";
-import { BatchProgress } from "../../bin/batch/batch-progress.ts";
-import { childStepReader, type ChildStep } from "../../bin/batch/child-steps.ts";
-import { BatchApp } from "../../bin/batch/live/batch-app.ts";
-import { BatchStore } from "../../bin/batch/live/batch-store.ts";
-import { finishedLine } from "../../bin/batch/live/finished-line.ts";
-import { themeFor } from "../../bin/live/theme.ts";
+import type { InstanceSummary } from "../../bin/runtime/batch/batch-files.ts";
+import { BatchProgress } from "../../bin/runtime/batch/batch-progress.ts";
+import { childStepReader, type ChildStep } from "../../bin/runtime/batch/child-steps.ts";
+import { BatchApp } from "../../bin/ui/batch/batch-app.ts";
+import { BatchStore } from "../../bin/ui/batch/batch-store.ts";
+import { finishedLine } from "../../bin/ui/batch/finished-line.ts";
+import { themeFor } from "../../bin/ui/live/theme.ts";
 
 // The batch's live view, fed progress events as the runner emits them, on a clock of the test's own.
 

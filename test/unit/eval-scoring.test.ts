@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
-import { grade } from "../../core/grading.ts";
-import { sequenceRatio } from "../../core/sequence-ratio.ts";
-import { sweRlReward } from "../../core/swe-rl-reward.ts";
+import { grade } from "../../core/eval/grading.ts";
+import { sequenceRatio } from "../../core/eval/sequence-ratio.ts";
+import { sweRlReward } from "../../core/eval/swe-rl-reward.ts";
 import { parseTestOutput } from "../../core/test-results/index.ts";
 
 describe("sequenceRatio, as Python's difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()", () => {

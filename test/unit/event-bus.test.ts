@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test, vi } from "vitest";
-import { EventBus, type EventSink } from "../../core/event-bus.ts";
-import type { MoltEvent } from "../../core/events.ts";
+import { EventBus, type EventSink } from "../../core/events/event-bus.ts";
+import type { MoltEvent } from "../../core/events/events.ts";
 
 afterEach(() => {
   vi.useRealTimers();

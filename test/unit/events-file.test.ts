@@ -2,9 +2,9 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import { EventBus, type NewEvent } from "../../core/event-bus.ts";
-import { EventsFile, readEvents } from "../../core/events-file.ts";
-import { MoltEvent } from "../../core/events.ts";
+import { EventBus, type NewEvent } from "../../core/events/event-bus.ts";
+import { EventsFile, readEvents } from "../../core/events/events-file.ts";
+import { MoltEvent } from "../../core/events/events.ts";
 import { runStartedFields } from "../run-started.ts";
 
 let dir: string;

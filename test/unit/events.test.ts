@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { isTransient, MoltEvent } from "../../core/events.ts";
+import { isTransient, MoltEvent } from "../../core/events/events.ts";
 
 describe("MoltEvent schema", () => {
   test("accepts a well-formed event", () => {

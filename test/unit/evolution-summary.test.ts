@@ -1,7 +1,7 @@
 import { expect, test } from "vitest";
-import type { NewEvent } from "../../core/event-bus.ts";
-import { evolutionSummary } from "../../core/evolution-summary.ts";
-import type { MoltEvent } from "../../core/events.ts";
+import type { NewEvent } from "../../core/events/event-bus.ts";
+import { evolutionSummary } from "../../core/record/evolution-summary.ts";
+import type { MoltEvent } from "../../core/events/events.ts";
 
 let clock = 0;
 function at(event: NewEvent): MoltEvent {

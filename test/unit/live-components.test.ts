@@ -3,17 +3,17 @@ import chalk from "chalk";
 import { render } from "ink-testing-library";
 import { createElement as h, type ReactElement } from "react";
 import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from "vitest";
-import { App } from "../../bin/live/app.ts";
-import { ConfirmPrompt } from "../../bin/live/confirm-prompt.ts";
-import { FinalView } from "../../bin/live/final-view.ts";
-import { LiveStore } from "../../bin/live/live-store.ts";
-import { StatusBar } from "../../bin/live/status-bar.ts";
-import { StepBlock } from "../../bin/live/step-block.ts";
-import { themeFor } from "../../bin/live/theme.ts";
-import { ToolsPanel } from "../../bin/live/tools-panel.ts";
-import { applyEvent, emptyView, type RunView, type StepView, type ToolView } from "../../bin/live/view-state.ts";
+import { App } from "../../bin/ui/live/app.ts";
+import { ConfirmPrompt } from "../../bin/ui/live/confirm-prompt.ts";
+import { FinalView } from "../../bin/ui/live/final-view.ts";
+import { LiveStore } from "../../bin/ui/live/live-store.ts";
+import { StatusBar } from "../../bin/ui/live/status-bar.ts";
+import { StepBlock } from "../../bin/ui/live/step-block.ts";
+import { themeFor } from "../../bin/ui/live/theme.ts";
+import { ToolsPanel } from "../../bin/ui/live/tools-panel.ts";
+import { applyEvent, emptyView, type RunView, type StepView, type ToolView } from "../../bin/ui/live/view-state.ts";
 import type { CommandDecision } from "../../core/step-gate.ts";
-import type { EventOf, MoltEvent } from "../../core/events.ts";
+import type { EventOf, MoltEvent } from "../../core/events/events.ts";
 import { runStartedFields } from "../run-started.ts";
 
 // The live view's pieces, rendered with ink-testing-library (100 columns), and the App driven
@@ -479,8 +479,8 @@ describe("App", () => {
     startStep(store, 2, "Fix it.");
     await until("step 2", () => frame().includes("● 2 Fix it."));
     expect(drawn.map((s) => [s.step, s.command, s.output?.text])).toEqual([[1, "ls -la", "calc.js\n"]]);
-    // Step 1 went to the terminal above the live region, as drawn, and is no longer part of the live region.
-    expect(written()).toContain("[step 1 drawn]");
+    // Step 1 went to the terminal above the live region, as drawn (on the next redraw), and is no longer part of the live region.
+    await until("step 1 in the scrollback", () => written().includes("[step 1 drawn]"));
     // The setup is a line of its own, before step 1.
     expect(written()).toContain("setup  $ npm ci  → exit 0 · 1.2 s");
     expect(frame()).not.toContain("$ ls -la");

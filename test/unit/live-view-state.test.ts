@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { applyEvent, emptyView, type RunView, type StepView } from "../../bin/live/view-state.ts";
-import type { EventOf, MoltEvent } from "../../core/events.ts";
+import { applyEvent, emptyView, type RunView, type StepView } from "../../bin/ui/live/view-state.ts";
+import type { EventOf, MoltEvent } from "../../core/events/events.ts";
 import { runStartedFields } from "../run-started.ts";
 
 // The live view's fold: events in, the run as the terminal shows it out. Events are built as the

@@ -1,8 +1,8 @@
 import { describe, expect, test } from "vitest";
-import { MoltEvent, type EventOf } from "../../core/events.ts";
-import { mapExitStatus } from "../../core/mini-exit-status.ts";
-import { parseObservation, UNKNOWN_EXIT_CODE } from "../../core/mini-observation.ts";
-import { miniTrajectoryEvents, MiniTrajectoryError } from "../../core/mini-trajectory.ts";
+import { MoltEvent, type EventOf } from "../../core/events/events.ts";
+import { mapExitStatus } from "../../core/record/mini-exit-status.ts";
+import { parseObservation, UNKNOWN_EXIT_CODE } from "../../core/record/mini-observation.ts";
+import { miniTrajectoryEvents, MiniTrajectoryError } from "../../core/record/mini-trajectory.ts";
 
 const fence = "```";
 const MARKER = "COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT";

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, expect, test } from "vitest";
-import { loadRecord, RecordError } from "../../core/record.ts";
+import { loadRecord, RecordError } from "../../core/record/record.ts";
 import { cleanUp, tempDir } from "../helpers.ts";
 import { runStartedFields } from "../run-started.ts";
 

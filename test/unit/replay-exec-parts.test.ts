@@ -6,12 +6,12 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
-import { compareRuns, formatComparison } from "../../bin/replay/compare.ts";
-import { normalizerFor } from "../../bin/replay/normalize.ts";
-import type { EventOf, MoltEvent } from "../../core/events.ts";
+import { compareRuns, formatComparison } from "../../bin/runtime/replay/compare.ts";
+import { normalizerFor } from "../../bin/runtime/replay/normalize.ts";
+import type { EventOf, MoltEvent } from "../../core/events/events.ts";
 import { ModelError } from "../../core/model.ts";
-import { RecordedGate } from "../../core/recorded-gate.ts";
-import { RecordedModel } from "../../core/recorded-model.ts";
+import { RecordedGate } from "../../core/record/recorded-gate.ts";
+import { RecordedModel } from "../../core/record/recorded-model.ts";
 import { seedLibrary } from "../../tools/library-seed.ts";
 import { shaOf, ToolLibrary } from "../../tools/library.ts";
 

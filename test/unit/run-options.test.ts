@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { limitsOf, parseFlags, readIssue, type FlagName } from "../../bin/run-options.ts";
-import { UsageError } from "../../bin/usage-error.ts";
+import { limitsOf, parseFlags, readIssue, type FlagName } from "../../bin/cli/run-flags.ts";
+import { UsageError } from "../../bin/cli/usage-error.ts";
 
 const ALL: readonly FlagName[] = [
   "repo", "base", "issue", "issue-file", "model", "base-url", "output", "action-format", "step-limit", "cost-limit",

@@ -1,0 +1,95 @@
+import { readFile, stat } from "node:fs/promises";
+import { extname } from "node:path";
+import { z } from "zod";
+import { UsageError } from "../../cli/usage-error.ts";
+
+/** A list of test names; the data sets often hold it as a JSON-encoded string. */
+const TestList = z.preprocess((value) => {
+  if (typeof value !== "string") return value;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}, z.array(z.string()));
+
+const optionalText = z.string().nullish().transform((value) => value ?? undefined);
+
+/** One SWE-bench task, with molt's optional `test_cmd` and `install_cmd`. Other fields are ignored. */
+export const Instance = z.object({
+  instance_id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "must be letters, digits, '.', '_' or '-' (it names a folder)"),
+  repo: z.string().min(1),
+  base_commit: z.string().min(1),
+  problem_statement: z.string().refine((text) => text.trim() !== "", "is empty"),
+  hints_text: optionalText,
+  patch: optionalText,
+  test_patch: optionalText,
+  FAIL_TO_PASS: TestList.nullish().transform((value) => value ?? undefined),
+  PASS_TO_PASS: TestList.nullish().transform((value) => value ?? undefined),
+  test_cmd: optionalText,
+  install_cmd: optionalText,
+});
+export type Instance = z.infer<typeof Instance>;
+
+/** The instances of a JSON (a list), JSONL or Parquet file, in file order; any bad record is a UsageError naming it. */
+export async function readInstances(file: string): Promise<Instance[]> {
+  const info = await stat(file).catch(() => undefined);
+  if (!info) throw new UsageError(`cannot read the instances file ${file}: no such file`);
+  if (!info.isFile()) throw new UsageError(`cannot read the instances file ${file}: not a file`);
+  const records = extname(file).toLowerCase() === ".parquet" ? await parquetRecords(file) : textRecords(file, await readFile(file, "utf8"));
+  const instances = records.map(({ where, value }) => {
+    const parsed = Instance.safeParse(value);
+    if (parsed.success) return parsed.data;
+    const issue = parsed.error.issues[0];
+    const field = issue?.path.join(".") || "the record";
+    throw new UsageError(`${file}${where}: not a SWE-bench instance (${field}: ${issue?.message ?? "invalid"})`);
+  });
+  const seen = new Set<string>();
+  for (const instance of instances) {
+    if (seen.has(instance.instance_id)) throw new UsageError(`${file}: the instance ${instance.instance_id} appears twice`);
+    seen.add(instance.instance_id);
+  }
+  if (instances.length === 0) throw new UsageError(`${file}: no instances`);
+  return instances;
+}
+
+interface RawRecord {
+  /** Where the record is, for messages: ":3" (a line), "[2]" (an index). */
+  where: string;
+  value: unknown;
+}
+
+function textRecords(file: string, text: string): RawRecord[] {
+  const trimmed = text.trimStart();
+  if (trimmed.startsWith("[")) {
+    let list: unknown;
+    try {
+      list = JSON.parse(trimmed);
+    } catch {
+      throw new UsageError(`${file}: not valid JSON`);
+    }
+    if (!Array.isArray(list)) throw new UsageError(`${file}: not a list of instances`);
+    return list.map((value, index) => ({ where: `[${index}]`, value }));
+  }
+  const records: RawRecord[] = [];
+  text.split("\n").forEach((line, index) => {
+    if (line.trim() === "") return;
+    try {
+      records.push({ where: `:${index + 1}`, value: JSON.parse(line) });
+    } catch {
+      throw new UsageError(`${file}:${index + 1}: not a JSON line`);
+    }
+  });
+  return records;
+}
+
+async function parquetRecords(file: string): Promise<RawRecord[]> {
+  const { asyncBufferFromFile, parquetReadObjects } = await import("hyparquet");
+  let rows: Record<string, unknown>[];
+  try {
+    rows = await parquetReadObjects({ file: await asyncBufferFromFile(file) });
+  } catch (error) {
+    throw new UsageError(`${file}: not a readable Parquet file (${error instanceof Error ? error.message.split("\n", 1)[0] : String(error)})`);
+  }
+  return rows.map((value, index) => ({ where: `[row ${index}]`, value }));
+}

@@ -1,0 +1,62 @@
+import { render, type Instance } from "ink";
+import { createElement as h } from "react";
+import { formatCost, formatMs } from "../format.ts";
+import { themeFor, type ThemeName } from "../live/theme.ts";
+import type { BatchProgress } from "../../runtime/batch/batch-progress.ts";
+import { summaryTable } from "./batch-printer.ts";
+import { BatchApp } from "./batch-app.ts";
+import { BatchStore } from "./batch-store.ts";
+import { finishedLine } from "./finished-line.ts";
+
+export interface BatchLiveViewOptions {
+  stdout: NodeJS.WriteStream;
+  stdin: NodeJS.ReadStream;
+  theme: ThemeName;
+  /** Stops the batch cleanly (as SIGINT does). */
+  onInterrupt(): void;
+}
+
+/** The batch, live in the terminal (ink), until it ends; then a summary that stays: the counts and the table. */
+export class BatchLiveView {
+  readonly store: BatchStore;
+  readonly #instance: Instance;
+  readonly #stdout: NodeJS.WriteStream;
+
+  constructor(progress: BatchProgress, options: BatchLiveViewOptions) {
+    this.#stdout = options.stdout;
+    const theme = themeFor(options.theme, process.env);
+    this.store = new BatchStore({ draw: (summary, done, toRun) => finishedLine(summary, done, toRun, theme, false) });
+    this.store.follow(progress);
+    const onInterrupt = (force: boolean) => {
+      if (!force) return options.onInterrupt();
+      // The runs still going were told to stop; they are killed as molt exits, their records up to date.
+      options.stdin.setRawMode?.(false);
+      process.exit(130);
+    };
+    this.#instance = render(h(BatchApp, { store: this.store, theme, onInterrupt }), {
+      stdout: options.stdout,
+      stdin: options.stdin,
+      exitOnCtrlC: false,
+      patchConsole: false,
+      maxFps: 10,
+      incrementalRendering: true,
+    });
+  }
+
+  /** Takes the live region away and prints what stays: any finished line not printed yet, the counts and the table. */
+  async close(): Promise<void> {
+    this.#instance.clear();
+    this.#instance.unmount();
+    await this.#instance.waitUntilExit().catch(() => undefined);
+    const { store } = this;
+    for (const text of store.takeCommitted()) this.#stdout.write(`${text}\n`);
+    const end = store.end;
+    if (!end) return;
+    if (end.instances.length > 0) this.#stdout.write(`\n${summaryTable(end.instances)}`);
+    const statuses = [...store.statuses].map(([status, count]) => `${status} ${count}`);
+    const notFinished = end.unfinished > 0 ? ` · ${end.unfinished} not finished (run the same command again to retry them)` : "";
+    this.#stdout.write(
+      `done ${store.done}/${store.toRun}${statuses.length > 0 ? ` · ${statuses.join(", ")}` : ""} · ${formatCost(store.finishedCost)} · ${formatMs(Date.now() - store.startedAt)}${notFinished}\n`,
+    );
+  }
+}
