@@ -11,7 +11,7 @@ import { readEvents } from "../core/events/events-file.ts";
 import type { MoltEvent } from "../core/events/events.ts";
 import { bwrapProblem } from "../sandbox/bwrap.ts";
 import { git, Workspace } from "../sandbox/workspace.ts";
-import { writeFiles } from "../test/helpers.ts";
+import { writeFiles } from "./fixtures.ts";
 import { round } from "./step-overhead.ts";
 
 const MOLT = fileURLToPath(new URL("../bin/molt", import.meta.url));

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CommandExecutor } from "../sandbox/command-executor.ts";
 import { DEFAULT_LIMITS } from "../sandbox/limits.ts";
-import { ToolHost } from "../tools/tool-host-client.ts";
+import { ToolHostClient } from "../tools/tool-host-client.ts";
 import { ValidatorClient } from "../tools/validator-client.ts";
 import { round } from "./step-overhead.ts";
 
@@ -37,7 +37,7 @@ interface Setup {
   folder: string;
   workspace: string;
   validator: ValidatorClient;
-  host: ToolHost;
+  host: ToolHostClient;
   close(): Promise<void>;
 }
 
@@ -50,7 +50,7 @@ async function setUp(): Promise<Setup> {
   await mkdir(workspace);
   await writeFile(join(workspace, "words.txt"), "one two three\n");
   const validator = new ValidatorClient(process.env.PATH ?? "");
-  const host = ToolHost.start({ dir: join(root, "tools"), workspace, env: { PATH: process.env.PATH ?? "" }, callTimeoutMs: 60_000 });
+  const host = ToolHostClient.start({ dir: join(root, "tools"), workspace, env: { PATH: process.env.PATH ?? "" }, callTimeoutMs: 60_000 });
   await host.ready;
   return {
     folder,

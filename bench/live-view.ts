@@ -5,6 +5,7 @@ import { runInNewContext } from "node:vm";
 import { LiveView } from "../bin/ui/live/live-view.ts";
 import type { NewEvent } from "../core/events/event-bus.ts";
 import type { MoltEvent } from "../core/events/events.ts";
+import { startedFields } from "./fixtures.ts";
 import { round } from "./step-overhead.ts";
 
 /** A terminal that is not there: it swallows what is drawn, and counts it. */
@@ -47,9 +48,8 @@ export async function measureLiveView(seconds = 12, eventsPerSecond = 200) {
   const view = new LiveView({ stdout: terminal.stdout, stdin: terminal.stdin, theme: "dark", screenReader: false, confirm: false, onInterrupt: () => undefined });
   view.onEvent(
     stamp({
-      type: "run_started", runId: "bench", moltVersion: "0", repo: "/repo/bench", baseCommit: "0".repeat(40), issue: "bench the view", model: "bench",
-      actionFormat: "tools", limits: { stepLimit: 0, costLimit: 0, timeLimitSec: 0, commandTimeoutSec: 60 }, workspace: "/ws", outputDir: "/out", sandbox: "bench",
-      settings: { retries: 0, price: { inPerMTok: 0, outPerMTok: 0 }, requestTimeoutSec: 60, sandbox: { kind: "local", network: "all", allowDomains: [], memLimitBytes: 1, passEnv: [] }, evolution: { enabled: false, fresh: false } },
+      type: "run_started",
+      ...startedFields({ runId: "bench", outputDir: "/out", spec: { issue: "bench the view" } }),
     }),
   );
   const events = (function* () {

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { startScriptedServer, type ScriptReply } from "../bin/runtime/scripted-server.ts";
-import { COUNT_WORDS, writeTool } from "../test/tool-sources.ts";
+import { LINE_COUNT_TOOL, writeToolCommand } from "./fixtures.ts";
 import { highWaterMarkKb, round } from "./step-overhead.ts";
 
 const MOLT = fileURLToPath(new URL("../bin/molt", import.meta.url));
@@ -17,7 +17,7 @@ const tmux = (...args: string[]) => execa("tmux", ["-L", SOCKET, ...args]);
 async function recordRun(repo: string, out: string, steps: number): Promise<void> {
   const script: ScriptReply[] = [];
   for (let step = 1; step < steps; step++) {
-    const command = step === 2 ? writeTool("count_words", COUNT_WORDS) : step % 50 === 0 ? "count_words --path README.md" : step % 10 === 0 ? `echo ${step} >> log.txt` : "ls";
+    const command = step === 2 ? writeToolCommand("count_lines", LINE_COUNT_TOOL) : step % 50 === 0 ? "count_lines --path README.md" : step % 10 === 0 ? `echo ${step} >> log.txt` : "ls";
     script.push({ thought: `Step ${step}: looking around.`, command });
   }
   script.push({ command: "echo COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT" });

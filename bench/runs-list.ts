@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { NewEvent } from "../core/events/event-bus.ts";
-import { runStartedFields } from "../test/run-started.ts";
+import { startedFields } from "./fixtures.ts";
 
 const MOLT = fileURLToPath(new URL("../bin/molt", import.meta.url));
 const runs = Number(process.argv[2] ?? 200);
@@ -24,12 +24,14 @@ function writeRun(dir: string, index: number): void {
   const emit = (event: NewEvent) => writeSync(fd, JSON.stringify({ ...event, ts: ts++ }) + "\n");
   emit({
     type: "run_started",
-    ...runStartedFields({
+    ...startedFields({
       runId: `run-${String(index).padStart(4, "0")}`,
-      repo: `/src/project-${index % 7}`,
-      issue: `Parser drops the last token when the input ends without a newline (case ${index})\n\nMore details follow.`,
-      limits: { stepLimit: steps + 10, costLimit: 0, timeLimitSec: 0, commandTimeoutSec: 60 },
       outputDir: dir,
+      spec: {
+        repo: `/src/project-${index % 7}`,
+        issue: `Parser drops the last token when the input ends without a newline (case ${index})\n\nMore details follow.`,
+        limits: { stepLimit: steps + 10, costLimit: 0, timeLimitSec: 0, commandTimeoutSec: 60 },
+      },
     }),
   });
   emit({ type: "tool_library", dir: "/lib", fresh: false, tools: [] });

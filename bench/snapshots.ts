@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SnapshotStore } from "../sandbox/snapshots.ts";
 import { git, resolveSourceRepo, Workspace } from "../sandbox/workspace.ts";
-import { writeFiles } from "../test/helpers.ts";
+import { writeFiles } from "./fixtures.ts";
 import { round } from "./step-overhead.ts";
 
 const IDENTITY = { GIT_AUTHOR_NAME: "b", GIT_AUTHOR_EMAIL: "b@b", GIT_COMMITTER_NAME: "b", GIT_COMMITTER_EMAIL: "b@b" };

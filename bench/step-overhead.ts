@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { readEvents } from "../core/events/events-file.ts";
 import { git } from "../sandbox/workspace.ts";
 import { startScriptedServer, type ScriptReply } from "../bin/runtime/scripted-server.ts";
-import { writeFiles } from "../test/helpers.ts";
+import { writeFiles } from "./fixtures.ts";
 
 const MOLT = fileURLToPath(new URL("../bin/molt", import.meta.url));
 

@@ -1,15 +1,30 @@
-import { MOLT_VERSION } from "../core/version.ts";
-import { BATCH_HELP, DEMO_HELP, EVAL_HELP, MAIN_HELP, REPLAY_HELP, RESUME_HELP, RUN_HELP, RUNS_HELP, TOOLS_HELP } from "./cli/help.ts";
+import { MAIN_HELP } from "./cli/help.ts";
+import type { CommandIO } from "./cli/io.ts";
 import { UsageError } from "./cli/usage-error.ts";
+import { MOLT_VERSION } from "../core/version.ts";
+import { InputError } from "./runtime/input-error.ts";
 
-const HELP: Record<string, string> = { run: RUN_HELP, demo: DEMO_HELP, resume: RESUME_HELP, tools: TOOLS_HELP, replay: REPLAY_HELP, runs: RUNS_HELP, batch: BATCH_HELP, eval: EVAL_HELP };
+type Command = (args: string[], io: CommandIO) => Promise<number>;
+
+/** Each command's module, loaded on demand so that --help and --version answer at once. */
+const COMMANDS: Record<string, () => Promise<{ command: Command; help: () => string }>> = {
+  run: async () => import("./cli/run-command.ts").then((m) => ({ command: m.runCommand, help: m.runHelp })),
+  demo: async () => import("./cli/demo-command.ts").then((m) => ({ command: m.demoCommand, help: m.demoHelp })),
+  resume: async () => import("./cli/resume-command.ts").then((m) => ({ command: m.resumeCommand, help: m.resumeHelp })),
+  replay: async () => import("./cli/replay-command.ts").then((m) => ({ command: m.replayCommand, help: m.replayHelp })),
+  runs: async () => import("./cli/runs-command.ts").then((m) => ({ command: m.runsCommand, help: m.runsHelp })),
+  tools: async () => import("./cli/tools-command.ts").then((m) => ({ command: m.toolsCommand, help: m.toolsHelp })),
+  batch: async () => import("./cli/batch-command.ts").then((m) => ({ command: m.batchCommand, help: m.batchHelp })),
+  eval: async () => import("./cli/eval-command.ts").then((m) => ({ command: m.evalCommand, help: m.evalHelp })),
+};
+const NAMES = Object.keys(COMMANDS).join(", ");
 
 /** Runs one molt command line and returns its exit code. Errors never escape as stack traces. */
 export async function main(args: string[]): Promise<number> {
-  const io = { stdout: process.stdout, stderr: process.stderr };
+  const io: CommandIO = { stdout: process.stdout, stderr: process.stderr };
   try {
-    const [command, ...rest] = args;
-    switch (command) {
+    const [name, ...rest] = args;
+    switch (name) {
       case undefined:
       case "-h":
       case "--help":
@@ -22,32 +37,19 @@ export async function main(args: string[]): Promise<number> {
       case "help": {
         const topic = rest[0];
         if (topic === undefined) io.stdout.write(MAIN_HELP);
-        else if (HELP[topic]) io.stdout.write(HELP[topic]);
-        else throw new UsageError(`no command "${topic}" (commands: run, demo, resume, replay, runs, tools, batch, eval)`);
+        else if (COMMANDS[topic]) io.stdout.write((await COMMANDS[topic]()).help());
+        else throw new UsageError(`no command "${topic}" (commands: ${NAMES})`);
         return 0;
       }
-      // Commands load on demand, so that --help and --version answer at once.
-      case "run":
-        return await (await import("./cli/run-command.ts")).runCommand(rest, io);
-      case "demo":
-        return await (await import("./cli/demo-command.ts")).demoCommand(rest, io);
-      case "resume":
-        return await (await import("./cli/resume-command.ts")).resumeCommand(rest, io);
-      case "tools":
-        return await (await import("./cli/tools-command.ts")).toolsCommand(rest, io);
-      case "replay":
-        return await (await import("./cli/replay-command.ts")).replayCommand(rest, io);
-      case "runs":
-        return await (await import("./cli/runs-command.ts")).runsCommand(rest, io);
-      case "batch":
-        return await (await import("./cli/batch-command.ts")).batchCommand(rest, io);
-      case "eval":
-        return await (await import("./cli/eval-command.ts")).evalCommand(rest, io);
-      default:
-        throw new UsageError(`unknown command "${command}" (commands: run, demo, resume, replay, runs, tools, batch, eval; see molt --help)`);
+      default: {
+        const load = COMMANDS[name];
+        if (!load) throw new UsageError(`unknown command "${name}" (commands: ${NAMES}; see molt --help)`);
+        return await (await load()).command(rest, io);
+      }
     }
   } catch (error) {
-    if (error instanceof UsageError) {
+    // Bad usage, or input that cannot be used: one line, and exit code 2.
+    if (error instanceof UsageError || error instanceof InputError) {
       io.stderr.write(`molt: ${error.message}\n`);
       return 2;
     }

@@ -1,4 +1,5 @@
-import type { ActionFormat, ToolCall } from "./events/events.ts";
+import type { ToolCall } from "./events/events.ts";
+import type { ActionFormat } from "./run-spec.ts";
 
 export const SUBMIT_MARKER = "COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT";
 

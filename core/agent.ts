@@ -1,7 +1,8 @@
 import { isSubmission, parseAction } from "./actions.ts";
 import { outcomeOf, type Environment } from "./environment.ts";
 import type { EventBus } from "./events/event-bus.ts";
-import type { ActionFormat, ExitStatus, Limits, Totals } from "./events/events.ts";
+import type { ExitStatus, Totals } from "./events/events.ts";
+import type { ActionFormat, Limits } from "./run-spec.ts";
 import { assistantMessage, type Message } from "./messages.ts";
 import { ModelAborted, ModelError, type Model, type ModelReply } from "./model.ts";
 import { renderObservation } from "./observation.ts";

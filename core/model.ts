@@ -1,7 +1,8 @@
 import OpenAI from "openai";
 import type { ChatCompletionChunk, ChatCompletionTool } from "openai/resources/chat/completions";
 import type { Stream } from "openai/streaming";
-import type { ActionFormat, ToolCall, Usage } from "./events/events.ts";
+import type { ToolCall, Usage } from "./events/events.ts";
+import type { ActionFormat } from "./run-spec.ts";
 import type { Message } from "./messages.ts";
 import { costOf, type Price } from "./pricing.ts";
 

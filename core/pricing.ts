@@ -1,8 +1,8 @@
+import { z } from "zod";
+
 /** USD per million tokens, input and output, as the providers list them. */
-export interface Price {
-  inPerMTok: number;
-  outPerMTok: number;
-}
+export const Price = z.object({ inPerMTok: z.number().nonnegative(), outPerMTok: z.number().nonnegative() });
+export type Price = z.infer<typeof Price>;
 
 const PRICES: Record<string, Price> = {
   "gpt-4o": { inPerMTok: 2.5, outPerMTok: 10 },

@@ -1,5 +1,5 @@
 import { SUBMIT_MARKER } from "./actions.ts";
-import type { ActionFormat } from "./events/events.ts";
+import type { ActionFormat } from "./run-spec.ts";
 
 const HOW_TO_ACT: Record<ActionFormat, string> = {
   tools:

@@ -1,16 +1,15 @@
 import { existsSync } from "node:fs";
 import { lstat, mkdir, readdir, readFile, symlink } from "node:fs/promises";
 import { basename, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { MOLT_ROOT } from "../sandbox/molt-root.ts";
 import type { CommandResult, Environment } from "../core/environment.ts";
 import type { EventBus } from "../core/events/event-bus.ts";
 import type { MoltEvent, ToolDiagnostic } from "../core/events/events.ts";
 import type { AnnouncedTool } from "./evolution-prompt.ts";
 import { shaOf, type ToolLibrary } from "./library.ts";
-import type { ToolHost } from "./tool-host-client.ts";
+import type { ToolHostClient } from "./tool-host-client.ts";
 import type { ValidatorClient } from "./validator-client.ts";
 
-const MOLT_ROOT = fileURLToPath(new URL("..", import.meta.url));
 const SHOWN_DIAGNOSTICS = 3;
 
 interface TrackedFile {
@@ -36,7 +35,7 @@ export interface EvolutionOptions {
   library: ToolLibrary;
   /** Start from an empty library and keep nothing (Live-SWE-agent's setting). */
   fresh: boolean;
-  host: ToolHost;
+  host: ToolHostClient;
   validator: ValidatorClient;
   bus: EventBus;
   runId: string;

@@ -36,7 +36,7 @@ export interface ToolHostOptions {
 }
 
 /** molt's handle on the tool host process: load and unload tools, and hear about their calls. */
-export class ToolHost {
+export class ToolHostClient {
   /** Put this folder first on the agent's PATH: each loaded tool is a command in it. */
   readonly binDir: string;
   readonly #options: ToolHostOptions;
@@ -64,8 +64,8 @@ export class ToolHost {
    * (and whose library is empty) never pays for it. A host that cannot start makes each load fail,
    * saying why.
    */
-  static start(options: ToolHostOptions): ToolHost {
-    return new ToolHost(options);
+  static start(options: ToolHostOptions): ToolHostClient {
+    return new ToolHostClient(options);
   }
 
   #startOnce(): Promise<void> {

@@ -2,17 +2,9 @@ import { spawnSync } from "node:child_process";
 import { accessSync, constants, existsSync } from "node:fs";
 import { basename, delimiter, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { ToolDiagnostic } from "../core/events/events.ts";
+import { MOLT_ROOT } from "../sandbox/molt-root.ts";
 import { Node, Project, SyntaxKind, ts, type SourceFile } from "ts-morph";
-
-/** One problem with a tool file, located like a compiler message. */
-export interface ToolDiagnostic {
-  file: string;
-  line: number;
-  column: number;
-  /** `TS2322` for TypeScript's own checks, `molt:<rule>` for the contract's. */
-  code: string;
-  message: string;
-}
 
 export interface ValidationResult {
   /** A tool (`name.ts`) or a helper module its siblings import (`_name.ts`). */
@@ -26,7 +18,6 @@ export interface ValidationResult {
 export const TOOL_NAME = /^[a-z][a-z0-9_]*$/;
 const HELPER_NAME = /^_[a-z0-9_]+$/;
 const CONTRACT = fileURLToPath(new URL("./contract.ts", import.meta.url));
-const MOLT_ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 export interface ValidatorOptions {
   /** The PATH the agent's commands see, without molt's own tool folder: a tool may not shadow what is on it. */

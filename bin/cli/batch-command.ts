@@ -1,190 +1,260 @@
-import { resolve } from "node:path";
-import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
 import { accessSync, constants, existsSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { posix, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { z } from "zod";
+import { EventBus, type EventSink } from "../../core/events/event-bus.ts";
 import { bwrapProblem } from "../../sandbox/bwrap.ts";
 import { claimBatch } from "../runtime/batch/batch-claim.ts";
-import { BatchProgress } from "../runtime/batch/batch-progress.ts";
+import type { BatchEvent } from "../runtime/batch/batch-events.ts";
 import { predsFile, writeJsonAtomically } from "../runtime/batch/batch-files.ts";
-import { runBatch } from "../runtime/batch/batch-runner.ts";
-import { emitK8s, K8S_FLAGS } from "../runtime/batch/emit-k8s.ts";
+import { runBatch, type InstanceTemplate } from "../runtime/batch/batch-runner.ts";
+import { emitK8s } from "../runtime/batch/emit-k8s.ts";
 import { readInstances } from "../runtime/batch/instances.ts";
-import { showBatch } from "../ui/batch/batch-display.ts";
 import { mergeBatches } from "../runtime/batch/merge.ts";
 import { readRepoConfig, withRepoConfig } from "../runtime/batch/repo-config.ts";
 import { RepoSource } from "../runtime/batch/repos.ts";
-import { parseFilter, parseShard, parseSlice, select } from "../runtime/batch/selection.ts";
-import { BATCH_HELP } from "./help.ts";
-import { describeParseError, parseFlags, type FlagName } from "./run-flags.ts";
-import type { SessionIO } from "../runtime/run.ts";
+import { select, type Selection } from "../runtime/batch/selection.ts";
+import { BatchPrinter } from "../ui/batch/batch-printer.ts";
+import { argvOf, flag, flagHelp, parseFlags, pick } from "./flags.ts";
+import type { CommandIO } from "./io.ts";
+import { limitsOf, modelSpecOf, RUN_FLAGS, sandboxOf } from "./run-flags.ts";
+import { onInterrupt } from "./signals.ts";
 import { UsageError } from "./usage-error.ts";
 
-/** `molt run` flags a batch hands to every instance's run as they were given (checked the way `molt run` checks them). */
-const RUN_FLAGS = [
+const WORKER_ENTRY = fileURLToPath(new URL("./batch-worker.ts", import.meta.url));
+
+/** The run flags a batch hands to every instance's run, checked as `molt run` checks them. */
+const PASSED_ON = [
   "action-format", "step-limit", "cost-limit", "time-limit", "timeout", "retries", "request-timeout",
   "price-in", "price-out", "sandbox", "mem-limit", "fresh", "no-evolve", "reminder",
-] as const satisfies readonly FlagName[];
-const BOOLEAN_RUN_FLAGS = new Set<string>(["fresh", "no-evolve"]);
+] as const;
 
-const options: ParseArgsOptionsConfig = {
-  instances: { type: "string" },
-  output: { type: "string", short: "o" },
-  model: { type: "string" },
-  "base-url": { type: "string" },
-  workers: { type: "string" },
-  "repos-dir": { type: "string" },
-  filter: { type: "string" },
-  slice: { type: "string" },
-  shard: { type: "string" },
-  evolved: { type: "string" },
-  workspaces: { type: "string" },
-  theme: { type: "string" },
-  plain: { type: "boolean" },
-  config: { type: "string" },
-  emit: { type: "string" },
-  ...Object.fromEntries(K8S_FLAGS.map((name) => [name, { type: "string" }] as const)),
-  help: { type: "boolean", short: "h" },
-  ...Object.fromEntries(RUN_FLAGS.map((name) => [name, { type: BOOLEAN_RUN_FLAGS.has(name) ? "boolean" : "string" }] as const)),
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+const count = (most: number) =>
+  z.string().regex(/^[1-9]\d*$/, "must be a whole number of 1 or more").transform(Number).refine((n) => n <= most, `must be ${most} or fewer`);
+
+const BATCH_FLAGS = {
+  instances: flag({ value: "FILE", schema: z.string().min(1, "must name a file").optional(), help: "the instances: instance_id, repo, base_commit, problem_statement, and optionally install_cmd (run before the agent, with network: molt run --setup)" }),
+  output: flag({ ...RUN_FLAGS.output, help: "where the runs, preds.json and summary.json go" }),
+  model: flag({ ...RUN_FLAGS.model, help: "the model (or MOLT_MODEL); script:DIR serves DIR/<instance_id>.json to each instance, script:FILE the same script to all" }),
+  "base-url": flag({ ...RUN_FLAGS["base-url"], help: "an OpenAI-compatible endpoint (or OPENAI_BASE_URL)" }),
+  workers: flag({ value: "N", schema: count(64).default(1), help: "instances run at the same time (default 1)" }),
+  workspaces: flag({ value: "DIR", schema: z.string().min(1, "must name a folder").optional(), help: "where the instances' workspaces go (default: the temporary folder, or MOLT_WORKSPACES); a tmpfs such as /dev/shm makes checking out quick" }),
+  "repos-dir": flag({ value: "DIR", schema: z.string().min(1, "must name a folder").optional(), help: "find the repository owner/name in DIR/owner__name (default: clone it once from GitHub into MOLT_REPO_CACHE, else ~/.cache/molt/repos); a local path or file:// URL in repo is used as it is" }),
+  config: flag({ value: "FILE", schema: z.string().min(1, "must name a file").optional(), help: 'JSON or YAML: {"repos": {"owner/name": {"install_cmd": "..."}}}, for the instances of that repository that have no install_cmd of their own' }),
+  filter: flag({
+    value: "REGEX",
+    schema: z.string().transform((text, context) => {
+      try {
+        return new RegExp(text);
+      } catch (error) {
+        context.addIssue({ code: "custom", message: `is not a regular expression: ${error instanceof Error ? error.message : String(error)}` });
+        return z.NEVER;
+      }
+    }).optional(),
+    help: "only instances whose id matches",
+  }),
+  slice: flag({
+    value: "A:B",
+    schema: z.string().regex(/^\s*(-?\d+)?:(-?\d+)?\s*$/, "must be START:END, such as 0:10, :5 or 20:").transform((text) => {
+      const [start, end] = text.trim().split(":");
+      return { start: start ? Number(start) : undefined, end: end ? Number(end) : undefined };
+    }).optional(),
+    help: "only these of them, as Python's list[A:B]",
+  }),
+  shard: flag({
+    value: "I/N",
+    schema: z.string().regex(/^\s*\d+\/\d+\s*$/, "must be I/N, such as 0/4").transform((text) => {
+      const [index, total] = text.trim().split("/").map(Number) as [number, number];
+      return { index, count: total };
+    }).refine((shard) => shard.count >= 1 && shard.index < shard.count, "needs 0 <= I < N").optional(),
+    help: "only those whose position in FILE modulo N is I (after --filter and --slice)",
+  }),
+  evolved: flag({ ...RUN_FLAGS.evolved, help: "the tool library the instances share and grow (default DIR/library): each starts from it as it stands, and what it keeps is merged back when it ends" }),
+  fresh: flag({ ...RUN_FLAGS.fresh, help: "every instance starts with an empty library and keeps nothing" }),
+  "no-evolve": flag({ ...RUN_FLAGS["no-evolve"], help: "no self-evolution" }),
+  ...pick(RUN_FLAGS, ["action-format", "step-limit", "cost-limit", "time-limit", "timeout", "retries", "request-timeout", "price-in", "price-out", "sandbox", "mem-limit", "reminder"]),
+  theme: flag({ ...RUN_FLAGS.theme, help: "the live view's colours (on a terminal; NO_COLOR turns them off)" }),
+  plain: flag({ ...RUN_FLAGS.plain, help: "one line per finished instance even on a terminal" }),
+  emit: flag({ value: "k8s", schema: z.literal("k8s", { error: "takes k8s, for a Kubernetes Indexed Job" }).optional(), help: "print, and do not run, a Kubernetes Indexed Job for the batch (below)" }),
+  image: flag({ value: "IMAGE", schema: z.string().min(1, "must name an image").optional(), help: "the container image with molt and git in it (required)" }),
+  "volume-claim": flag({ value: "NAME", schema: z.string().regex(DNS_NAME, "must be a Kubernetes object name").optional(), help: "the PersistentVolumeClaim the pods share, mounted at MOUNT (required)" }),
+  secret: flag({ value: "NAME", schema: z.string().regex(DNS_NAME, "must be a Kubernetes object name").optional(), help: "the Secret whose key OPENAI_API_KEY is the model's key (required unless the model is script: or --base-url is given)" }),
+  shards: flag({ value: "N", schema: count(100_000).optional(), help: "how many pods in all (default: one per selected instance)" }),
+  "job-name": flag({ value: "NAME", schema: z.string().max(63, "must be 63 characters or fewer").regex(DNS_LABEL, "must be lowercase letters, digits and '-'").default("molt-batch"), help: "the Job's name (default molt-batch)" }),
+  "mount-path": flag({ value: "MOUNT", schema: z.string().refine((path) => posix.isAbsolute(path), "must be an absolute path").default("/out"), help: "where the volume is mounted in the pods (default /out)" }),
+  ...pick(RUN_FLAGS, ["help"]),
 };
+const K8S_ONLY = ["image", "volume-claim", "secret", "shards"] as const;
 
-const Workers = z.string().regex(/^[1-9]\d*$/, "must be a whole number of 1 or more").transform(Number).refine((count) => count <= 64, "must be 64 or fewer");
+const MERGE_FLAGS = pick(BATCH_FLAGS, ["output", "help"]);
 
-export async function batchCommand(args: string[], io: SessionIO): Promise<number> {
+export function batchHelp(): string {
+  return `Usage: molt batch --instances FILE --output DIR --model NAME [flags]
+       molt batch merge DIR... --output DIR
+
+Runs every instance of FILE (SWE-bench format: JSON list, JSONL or Parquet) as its own molt run
+in DIR/<instance_id>/, on N parallel workers, and keeps DIR/preds.json (SWE-bench's predictions)
+and DIR/summary.json up to date as instances finish. Running the same command again skips the
+instances that finished and runs the others afresh (their old folders go to DIR/.unfinished/).
+One batch at a time writes to DIR. While an instance runs, the next one's workspace is made.
+
+${flagHelp(pick(BATCH_FLAGS, ["instances", "output", "model", "base-url", "workers", "workspaces", "repos-dir", "config", "filter", "slice", "shard", "evolved", "fresh", "no-evolve"]))}
+
+Passed to every run, as molt run takes them:
+${flagHelp(pick(BATCH_FLAGS, ["action-format", "step-limit", "cost-limit", "time-limit", "timeout", "retries", "request-timeout", "price-in", "price-out", "sandbox", "mem-limit", "reminder"]))}
+
+${flagHelp(pick(BATCH_FLAGS, ["theme", "plain"]))}
+
+--emit k8s prints, and does not run, a Kubernetes Indexed Job for the batch: N pods, --workers at a
+time, pod I running molt batch over --shard I/N into MOUNT/shard-I (--output is not used). The
+files the batch reads (the instances, --config, --repos-dir, a script:PATH model) are looked for at
+the top of the volume, under their own names. The pods' sandbox is --sandbox: local (default; the
+pod is the boundary) or bwrap (the container then runs privileged, which bubblewrap needs in a pod).
+${flagHelp(pick(BATCH_FLAGS, ["emit", "image", "volume-claim", "secret", "shards", "job-name", "mount-path"]))}
+
+molt batch merge DIR... --output DIR combines the preds.json and summary.json of several batch
+folders (the shards of one batch); an instance in two of them with different patches is refused.
+
+Exit codes: 0 every selected instance finished; 1 some did not (run again to retry them);
+2 bad usage or bad input.
+`;
+}
+
+export async function batchCommand(args: string[], io: CommandIO): Promise<number> {
   if (args[0] === "merge") return mergeCommand(args.slice(1), io);
-  let values: Record<string, string | boolean | (string | boolean)[] | undefined>;
-  try {
-    values = parseArgs({ args, options, strict: true, allowPositionals: false }).values;
-  } catch (error) {
-    throw new UsageError(describeParseError(error));
-  }
+  const { values, given } = parseFlags(BATCH_FLAGS, args);
   if (values.help) {
-    io.stdout.write(BATCH_HELP);
+    io.stdout.write(batchHelp());
     return 0;
   }
-  const text = (name: string): string | undefined => (typeof values[name] === "string" ? (values[name] as string) : undefined);
-  const emit = text("emit");
-  if (emit !== undefined && emit !== "k8s") throw new UsageError(`--emit takes k8s, for a Kubernetes Indexed Job (got "${emit}")`);
-  const k8sFlag = K8S_FLAGS.find((name) => values[name] !== undefined);
+  const emit = values.emit;
+  const k8sFlag = K8S_ONLY.find((name) => values[name] !== undefined) ?? (given["job-name"] !== undefined ? "job-name" : given["mount-path"] !== undefined ? "mount-path" : undefined);
   if (emit === undefined && k8sFlag !== undefined) throw new UsageError(`--${k8sFlag} is for --emit k8s only`);
-  const instancesFile = text("instances");
-  const output = text("output");
+  const instancesFile = values.instances;
   if (instancesFile === undefined) throw new UsageError("no instances: pass --instances FILE (JSON, JSONL or Parquet)");
   // With --emit nothing is written here: each pod writes its own shard on the cluster's volume.
-  if (output === undefined && emit === undefined) throw new UsageError("no output folder: pass --output DIR");
-  const model = text("model") ?? process.env.MOLT_MODEL;
+  if (values.output === undefined && emit === undefined) throw new UsageError("no output folder: pass --output DIR");
+  const model = values.model ?? process.env.MOLT_MODEL;
   if (!model) throw new UsageError("no model: pass --model NAME or set MOLT_MODEL");
-  const baseUrl = text("base-url");
-  if (baseUrl !== undefined && !URL.canParse(baseUrl)) throw new UsageError(`--base-url must be an http(s) URL (got "${baseUrl}")`);
+  const baseUrl = values["base-url"];
   if (emit === undefined && !model.startsWith("script:") && !process.env.OPENAI_API_KEY && baseUrl === undefined && !process.env.OPENAI_BASE_URL) {
     throw new UsageError("no API key: set OPENAI_API_KEY, or point --base-url at an endpoint that needs none");
   }
-  const workersText = text("workers") ?? "1";
-  const workers = Workers.safeParse(workersText);
-  if (!workers.success) throw new UsageError(`--workers ${workers.error.issues[0]?.message ?? "is invalid"} (got "${workersText}")`);
-  const theme = text("theme") ?? "dark";
-  if (theme !== "dark" && theme !== "light") throw new UsageError(`--theme must be dark or light (got "${theme}")`);
-
-  // The run flags, checked as `molt run` would check them, then passed on as they are.
-  const runFlags: string[] = [];
-  for (const name of RUN_FLAGS) {
-    const value = values[name];
-    if (value === true) runFlags.push(`--${name}`);
-    else if (typeof value === "string") runFlags.push(`--${name}`, value);
-  }
-  const checked = parseFlags(runFlags, RUN_FLAGS);
-  const evolved = text("evolved");
-  if (checked["no-evolve"] && (checked.fresh || evolved !== undefined)) throw new UsageError("--no-evolve turns tools off; it cannot be combined with --fresh or --evolved");
-  if (checked.fresh && evolved !== undefined) throw new UsageError("--fresh gives every instance an empty library; it cannot be combined with --evolved");
-  if (emit === undefined && (checked.sandbox ?? (process.platform === "linux" ? "bwrap" : "local")) === "bwrap") {
+  if (values["no-evolve"] && (values.fresh || values.evolved !== undefined)) throw new UsageError("--no-evolve turns tools off; it cannot be combined with --fresh or --evolved");
+  if (values.fresh && values.evolved !== undefined) throw new UsageError("--fresh gives every instance an empty library; it cannot be combined with --evolved");
+  const sandbox = sandboxOf(values);
+  if (emit === undefined && sandbox.kind === "bwrap") {
     const problem = bwrapProblem();
     if (problem) throw new UsageError(`cannot sandbox commands: ${problem}; install bubblewrap, or pass --sandbox local to run commands unsandboxed`);
   }
 
-  const selection = { filter: parseFilter(text("filter")), slice: parseSlice(text("slice")), shard: parseShard(text("shard")) };
-  const configFile = text("config");
-  const config = configFile === undefined ? undefined : await readRepoConfig(configFile);
-  const instances = select(await readInstances(instancesFile), selection).map((instance) => withRepoConfig(instance, config));
-  const repos = new RepoSource(text("repos-dir"));
+  const selection: Selection = { filter: values.filter, slice: values.slice, shard: values.shard };
+  const repoConfig = values.config === undefined ? undefined : await readRepoConfig(values.config);
+  const instances = select(await readInstances(instancesFile), selection).map((instance) => withRepoConfig(instance, repoConfig));
+  const repos = new RepoSource(values["repos-dir"]);
   repos.check(instances.map((instance) => instance.repo));
 
   if (emit !== undefined) {
     if (selection.shard) throw new UsageError("--shard is set in each pod by --emit k8s; pass --shards N for how many there are");
     if (instances.length === 0) throw new UsageError("the selection holds no instances: nothing to emit");
-    if (evolved !== undefined) throw new UsageError("--evolved cannot be shared by the pods of --emit k8s; each shard grows its own library in its output folder");
+    if (values.evolved !== undefined) throw new UsageError("--evolved cannot be shared by the pods of --emit k8s; each shard grows its own library in its output folder");
+    if (values.image === undefined) throw new UsageError("--image is required with --emit k8s: the container image with molt in it");
+    if (values["volume-claim"] === undefined) throw new UsageError("--volume-claim is required with --emit k8s: the PersistentVolumeClaim the pods share");
     io.stdout.write(
       emitK8s({
         instancesFile,
         model,
         baseUrl,
-        reposDir: text("repos-dir"),
-        configFile,
-        filter: text("filter"),
-        slice: text("slice"),
-        runFlags: runFlags.filter((flag, at) => flag !== "--sandbox" && runFlags[at - 1] !== "--sandbox"),
-        sandbox: checked.sandbox ?? "local",
+        reposDir: values["repos-dir"],
+        configFile: values.config,
+        filter: typeof given.filter === "string" ? given.filter : undefined,
+        slice: typeof given.slice === "string" ? given.slice : undefined,
+        runFlags: argvOf(given, PASSED_ON.filter((name) => name !== "sandbox")),
+        sandbox: values.sandbox ?? "local",
         selected: instances.length,
-        workers: workers.data,
-        flags: Object.fromEntries(K8S_FLAGS.flatMap((name) => (text(name) === undefined ? [] : [[name, text(name)!] as const]))),
+        workers: values.workers,
+        settings: {
+          image: values.image,
+          volumeClaim: values["volume-claim"],
+          secret: values.secret,
+          shards: values.shards,
+          jobName: values["job-name"],
+          mountPath: values["mount-path"],
+        },
       }),
     );
     return 0;
   }
-  if (output === undefined) throw new UsageError("no output folder: pass --output DIR");
+  if (values.output === undefined) throw new UsageError("no output folder: pass --output DIR");
 
-  const outputDir = resolve(output);
-  const workspaces = text("workspaces");
-  if (workspaces !== undefined) checkWorkspaces(workspaces);
+  const outputDir = resolve(values.output);
+  if (values.workspaces !== undefined) checkWorkspaces(values.workspaces);
   // The workers inherit where workspaces go: the batch's own folder there.
-  const claim = claimBatch(outputDir, resolve(workspaces ?? (process.env.MOLT_WORKSPACES || tmpdir())));
+  const claim = claimBatch(outputDir, resolve(values.workspaces ?? (process.env.MOLT_WORKSPACES || tmpdir())));
   process.env.MOLT_WORKSPACES = claim.workspaces;
-  const progress = new BatchProgress();
+  const template: InstanceTemplate = {
+    model: modelSpecOf(model, baseUrl ?? (process.env.OPENAI_BASE_URL || undefined), values),
+    limits: limitsOf(values),
+    sandbox,
+    evolution: { enabled: !values["no-evolve"], fresh: values.fresh, ...(values.reminder !== undefined ? { reminder: values.reminder } : {}) },
+  };
   const interrupt = new AbortController();
-  const display = await showBatch(progress, io, { theme, plain: values.plain === true }, () => interrupt.abort());
-  const onSignal = () => interrupt.abort();
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+  const progress = new EventBus<BatchEvent>();
+  const display = await batchDisplay(io, { theme: values.theme, plain: values.plain }, () => interrupt.abort());
+  progress.subscribe(display);
+  const stopHandling = onInterrupt(() => interrupt.abort());
   try {
     const unfinished = await runBatch(
       {
         instances,
         outputDir,
-        workers: workers.data,
+        workers: values.workers,
         repos,
-        child: { model, baseUrl, runFlags },
-        sharedLibrary: checked.fresh || checked["no-evolve"] ? undefined : resolve(evolved ?? resolve(outputDir, "library")),
+        template,
+        sharedLibrary: values.fresh || values["no-evolve"] ? undefined : resolve(values.evolved ?? resolve(outputDir, "library")),
+        workerEntry: WORKER_ENTRY,
       },
       progress,
       interrupt.signal,
     );
     // A shard whose selection is empty still leaves a preds.json, so that merging the shards takes it.
     if (!existsSync(predsFile(outputDir))) writeJsonAtomically(predsFile(outputDir), {});
-    await display.close();
+    await progress.close();
     io.stdout.write(`preds    ${resolve(outputDir, "preds.json")}\n`);
     return unfinished === 0 && !interrupt.signal.aborted ? 0 : 1;
   } finally {
-    await display.close();
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+    await progress.close();
+    stopHandling();
     claim.release();
   }
 }
 
-async function mergeCommand(args: string[], io: SessionIO): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args, options: { output: { type: "string", short: "o" }, help: { type: "boolean", short: "h" } }, strict: true, allowPositionals: true });
-  } catch (error) {
-    throw new UsageError(describeParseError(error));
-  }
-  if (parsed.values.help) {
-    io.stdout.write(BATCH_HELP);
+/**
+ * How a batch shows itself: on a terminal (and not in CI, not with --plain) the live view, else
+ * one plain line per finished instance. The view is loaded only when used: ink and React cost a
+ * pipe's user nothing. Its `close` may be called more than once.
+ */
+async function batchDisplay(io: CommandIO, options: { theme: "dark" | "light"; plain: boolean }, stop: () => void): Promise<EventSink<BatchEvent>> {
+  if (options.plain || io.stdout.isTTY !== true || process.env.CI) return new BatchPrinter(io.stdout);
+  const { BatchLiveView } = await import("../ui/batch/batch-live-view.ts");
+  const view = new BatchLiveView({ stdout: io.stdout, stdin: process.stdin, theme: options.theme, onInterrupt: stop });
+  let closing: Promise<void> | undefined;
+  return { onEvent: (event) => view.onEvent(event), close: () => (closing ??= view.close()) };
+}
+
+async function mergeCommand(args: string[], io: CommandIO): Promise<number> {
+  const { values, positionals } = parseFlags(MERGE_FLAGS, args, { positionals: true });
+  if (values.help) {
+    io.stdout.write(batchHelp());
     return 0;
   }
-  if (parsed.positionals.length === 0) throw new UsageError("molt batch merge needs the batch folders to merge: molt batch merge DIR... --output DIR");
-  if (parsed.values.output === undefined) throw new UsageError("no output folder: pass --output DIR");
-  const result = await mergeBatches(parsed.positionals, parsed.values.output);
-  io.stdout.write(`merged   ${result.instances} instances from ${result.folders} folders into ${resolve(parsed.values.output, "preds.json")}\n`);
+  if (positionals.length === 0) throw new UsageError("molt batch merge needs the batch folders to merge: molt batch merge DIR... --output DIR");
+  if (values.output === undefined) throw new UsageError("no output folder: pass --output DIR");
+  const result = await mergeBatches(positionals, values.output);
+  io.stdout.write(`merged   ${result.instances} instances from ${result.folders} folders into ${resolve(values.output, "preds.json")}\n`);
   return 0;
 }
 

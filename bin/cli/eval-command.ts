@@ -1,103 +1,136 @@
-import { mkdirSync, statSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { buildReport, type InstanceEval } from "../../core/eval/eval-report.ts";
+import { resolve } from "node:path";
+import { z } from "zod";
 import { bwrapProblem } from "../../sandbox/bwrap.ts";
 import { readInstances } from "../runtime/batch/instances.ts";
 import { readRepoConfig, withRepoConfig } from "../runtime/batch/repo-config.ts";
 import { RepoSource } from "../runtime/batch/repos.ts";
-import { WorkspacesAhead } from "../runtime/workspaces-ahead.ts";
-import { parseEvalFlags } from "./eval-flags.ts";
-import { evalTable } from "../ui/eval-table.ts";
-import { evaluateInstance, needsWorkspace } from "../runtime/eval/evaluate-instance.ts";
-import { forEachLimited } from "../runtime/scheduler.ts";
 import { readPredictions } from "../runtime/eval/predictions.ts";
-import { EVAL_HELP } from "./help.ts";
-import type { SessionIO } from "../runtime/run.ts";
+import { makeOutputFolder, runEval } from "../runtime/eval/run-eval.ts";
+import { evalTable } from "../ui/eval-table.ts";
+import { flag, flagHelp, parseFlags, pick } from "./flags.ts";
+import type { CommandIO } from "./io.ts";
+import { RUN_FLAGS } from "./run-flags.ts";
+import { onInterrupt } from "./signals.ts";
 import { UsageError } from "./usage-error.ts";
+
+const EVAL_FLAGS = {
+  instances: flag({
+    value: "FILE",
+    schema: z.string({ error: "is missing: pass --instances FILE (JSON, JSONL or Parquet)" }).min(1, "must name a file"),
+    help: "the instances (JSON list, JSONL or Parquet): instance_id, repo, base_commit, test_patch, FAIL_TO_PASS, PASS_TO_PASS, and optionally test_cmd, install_cmd, patch (the gold patch)",
+  }),
+  preds: flag({
+    value: "FILE",
+    schema: z.string({ error: "is missing: pass --preds FILE (preds.json)" }).min(1, "must name a file"),
+    help: "the predictions: preds.json ({id: {instance_id, model_patch}}), a list, or JSONL",
+  }),
+  output: flag({
+    value: "DIR",
+    short: "o",
+    schema: z.string({ error: "is missing: pass --output DIR for report.json" }).min(1, "must name a folder"),
+    help: "where report.json and DIR/<instance_id>/ (test-output.txt, eval.log, model.patch) go",
+  }),
+  "repos-dir": flag({
+    value: "DIR",
+    schema: z.string().min(1, "must name a folder").optional(),
+    help: "find the repository owner/name in DIR/owner__name (default: clone it once from GitHub into MOLT_REPO_CACHE, else ~/.cache/molt/repos); a local path or file:// URL in repo is used as it is",
+  }),
+  config: flag({
+    value: "FILE",
+    schema: z.string().min(1, "must name a file").optional(),
+    help: 'JSON or YAML: {"repos": {"owner/name": {"install_cmd": "...", "test_cmd": "..."}}}, for the instances of that repository without their own',
+  }),
+  workers: flag({
+    value: "N",
+    schema: z.string().regex(/^\d+$/, "must be a whole number").transform(Number).refine((n) => n >= 1 && n <= 64, "must be 1 to 64").default(1),
+    help: "instances evaluated at the same time (default 1)",
+  }),
+  timeout: flag({
+    value: "SEC",
+    schema: z.string().regex(/^\d+(\.\d+)?$/, "must be a number of seconds").transform(Number).refine((n) => n > 0, "must be more than 0 seconds").default(1800),
+    help: "time for one instance, install and tests included (default 1800)",
+  }),
+  sandbox: flag({ ...RUN_FLAGS.sandbox, help: "bwrap (default on Linux) or local (no isolation)" }),
+  ...pick(RUN_FLAGS, ["help"]),
+};
+
+export function evalHelp(): string {
+  return `Usage: molt eval --instances FILE --preds FILE --output DIR [flags]
+
+Evaluates each predicted patch against its SWE-bench instance, the way SWE-bench's harness does,
+on this machine: a fresh workspace at base_commit, install_cmd (with network), the model's patch,
+the test patch (over the test files as they were at base_commit), then the tests, sandboxed and
+without network. Your repositories are never changed.
+
+${flagHelp(pick(EVAL_FLAGS, ["instances", "preds", "output", "repos-dir", "config", "workers", "timeout", "sandbox"]))}
+
+The tests run with test_cmd; without one, pytest -rA on the test patch's Python files when the
+tests are named path::test, else npm test when package.json has a test script, else the instance
+is an error. When the output of a known runner (node's test runner, mocha, jest, vitest, pytest)
+names tests, the instance is resolved iff every FAIL_TO_PASS and PASS_TO_PASS test passed, a test
+the output does not mention counting as failed; otherwise exit code 0 means resolved. A name
+matches a reported test by its full name, else by its last parts (title, or suites and title)
+joined by " > ", " › ", "::" or a space. A patch that does not apply is an error; an empty one is
+unresolved. Where the instance has a gold patch, the reward column is SWE-RL's: the similarity of
+the two patches, 0 to 1, and −1 for a patch that is not a unified diff.
+
+report.json holds SWE-bench's keys (resolved_ids, unresolved_ids, error_ids, empty_patch_ids, …)
+and each instance's status, reason, named tests by verdict, exit code, time and reward. Ctrl-C
+stops cleanly: the tests in flight are killed, and the instances not evaluated are in
+incomplete_ids. Workspaces go under MOLT_WORKSPACES (default: the temporary folder).
+
+Exit codes: 0 the evaluation ran to its end (whatever it found); 1 it was stopped first; 2 bad
+usage or bad input.
+`;
+}
 
 /**
  * `molt eval`: runs each predicted patch against its instance's tests in a fresh sandboxed
  * workspace and writes DIR/report.json. Exit 0 whenever the evaluation ran to its end, whatever it
  * found; 1 when it was stopped first.
  */
-export async function evalCommand(args: string[], io: SessionIO): Promise<number> {
-  const config = parseEvalFlags(args);
-  if (config.help) {
-    io.stdout.write(EVAL_HELP);
+export async function evalCommand(args: string[], io: CommandIO): Promise<number> {
+  if (args.includes("--help") || args.includes("-h")) {
+    io.stdout.write(evalHelp());
     return 0;
   }
-  const repoConfig = config.configFile === undefined ? undefined : await readRepoConfig(config.configFile);
-  const instances = (await readInstances(config.instancesFile)).map((instance) => withRepoConfig(instance, repoConfig));
-  const predictions = await readPredictions(config.predsFile);
+  const { values } = parseFlags(EVAL_FLAGS, args);
+  const repoConfig = values.config === undefined ? undefined : await readRepoConfig(values.config);
+  const instances = (await readInstances(values.instances)).map((instance) => withRepoConfig(instance, repoConfig));
+  const predictions = await readPredictions(values.preds);
   const known = new Set(instances.map((instance) => instance.instance_id));
   const submitted = instances.filter((instance) => predictions.has(instance.instance_id));
-  if (submitted.length === 0) throw new UsageError(`no prediction in ${config.predsFile} names an instance of ${config.instancesFile}`);
+  if (submitted.length === 0) throw new UsageError(`no prediction in ${values.preds} names an instance of ${values.instances}`);
   const strangers = [...predictions.keys()].filter((id) => !known.has(id));
-  if (strangers.length > 0) io.stderr.write(`molt: ${strangers.length === 1 ? "1 prediction names" : `${strangers.length} predictions name`} no instance of ${config.instancesFile}, ignored: ${strangers.slice(0, 5).join(", ")}${strangers.length > 5 ? ", …" : ""}\n`);
-  if (config.sandbox === "bwrap") {
+  if (strangers.length > 0) io.stderr.write(`molt: ${strangers.length === 1 ? "1 prediction names" : `${strangers.length} predictions name`} no instance of ${values.instances}, ignored: ${strangers.slice(0, 5).join(", ")}${strangers.length > 5 ? ", …" : ""}\n`);
+  const sandbox = values.sandbox ?? (process.platform === "linux" ? "bwrap" : "local");
+  if (sandbox === "bwrap") {
     const problem = bwrapProblem();
     if (problem) throw new UsageError(`cannot sandbox the tests: ${problem}; install bubblewrap, or pass --sandbox local to run them unsandboxed`);
   }
-  const repos = new RepoSource(config.reposDir);
+  const repos = new RepoSource(values["repos-dir"]);
   repos.check(submitted.map((instance) => instance.repo));
-  const output = resolve(config.output);
-  makeFolder(output);
+  const output = resolve(values.output);
+  makeOutputFolder(output);
 
-  io.stdout.write(`eval     ${submitted.length} of ${instances.length} instances have a prediction: evaluating on ${config.workers} worker${config.workers === 1 ? "" : "s"}\n`);
+  io.stdout.write(`eval     ${submitted.length} of ${instances.length} instances have a prediction: evaluating on ${values.workers} worker${values.workers === 1 ? "" : "s"}\n`);
   // Ctrl-C stops cleanly: the tests in flight are killed, their workspaces removed, and the report
   // holds what was evaluated. The same signal twice forces the exit.
   const stop = new AbortController();
-  const onSignal = () => {
-    if (stop.signal.aborted) process.exit(130);
-    stop.abort();
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
-  const results = new Map<string, InstanceEval>();
-  const ahead = new WorkspacesAhead((instance) => repos.path(instance.repo));
+  const stopHandling = onInterrupt(() => stop.abort());
+  let evaluated;
   try {
-    await forEachLimited(
-      submitted,
-      config.workers,
-      async (instance) => {
-        const id = instance.instance_id;
-        const madeAhead = ahead.take(id);
-        let result: InstanceEval | undefined;
-        try {
-          const repoPath = await repos.path(instance.repo);
-          result = await evaluateInstance({ instance, modelPatch: predictions.get(id)!, repoPath, folder: join(output, id), sandbox: config.sandbox, timeoutSec: config.timeoutSec, signal: stop.signal, madeAhead });
-        } catch (error) {
-          // Only finding the repository can throw (a clone that failed): the instance's error, not the batch's.
-          const reason = error instanceof Error ? error.message.split("\n", 1)[0]! : String(error);
-          result = { resolved: false, status: "error", reason, emptyPatch: false, tests: null, decidedBy: null, runners: [], testCmd: null, exitCode: null, ms: 0, reward: null };
-        }
-        if (result === undefined) return;
-        results.set(id, result);
-        io.stdout.write(`[${results.size}/${submitted.length}] ${id}  ${result.status}${result.reason ? `  ${result.reason}` : ""}\n`);
-      },
-      // While an instance is evaluated, the workspaces of those taken next are made.
-      { signal: stop.signal, upcoming: (upcoming) => ahead.prepare(upcoming.filter((instance) => needsWorkspace(instance, predictions.get(instance.instance_id)!))) },
+    evaluated = await runEval(
+      { instances, predictions, repos, output, workers: values.workers, timeoutSec: values.timeout, sandbox },
+      (id, result, done) => io.stdout.write(`[${done}/${submitted.length}] ${id}  ${result.status}${result.reason ? `  ${result.reason}` : ""}\n`),
+      stop.signal,
     );
   } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
-    await ahead.close();
+    stopHandling();
   }
-
-  const report = buildReport(instances.length, submitted.map((instance) => instance.instance_id), results);
-  const reportFile = join(output, "report.json");
-  writeFileSync(reportFile, `${JSON.stringify(report, null, 2)}\n`);
-  io.stdout.write(`\n${evalTable(report)}report   ${reportFile}\n`);
+  const { report, file } = evaluated;
+  io.stdout.write(`\n${evalTable(report)}report   ${file}\n`);
   if (report.incomplete_ids.length === 0) return 0;
   io.stdout.write(`stopped  ${report.incomplete_ids.length} of ${submitted.length} instances were not evaluated (run the same command again to evaluate all)\n`);
   return 1;
-}
-
-function makeFolder(dir: string): void {
-  try {
-    mkdirSync(dir, { recursive: true });
-  } catch (error) {
-    throw new UsageError(`cannot make the output folder ${dir}: ${(error as NodeJS.ErrnoException).code ?? "failed"}`);
-  }
-  if (!statSync(dir).isDirectory()) throw new UsageError(`${dir}: not a folder`);
 }

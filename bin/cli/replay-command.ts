@@ -1,59 +1,55 @@
-import { parseArgs } from "node:util";
 import { z } from "zod";
 import { loadRecord, RecordError, type RunRecord } from "../../core/record/record.ts";
-import { REPLAY_HELP } from "./help.ts";
-import { describeParseError } from "./run-flags.ts";
-import type { SessionIO } from "../runtime/run.ts";
+import { InputError } from "../runtime/input-error.ts";
+import { flag, flagHelp, parseFlags, pick } from "./flags.ts";
+import { isInteractive, type CommandIO } from "./io.ts";
+import { RUN_FLAGS } from "./run-flags.ts";
 import { UsageError } from "./usage-error.ts";
 
-const Flags = z.object({
-  print: z.boolean().default(false),
-  json: z.boolean().default(false),
-  exec: z.boolean().default(false),
-  checkout: z.string().optional(),
-  evolved: z.string().optional(),
-  output: z.string().optional(),
-  step: z.coerce.number({ error: "--step must be a step number" }).int("--step must be a step number").positive("--step must be a step number").optional(),
-  theme: z.enum(["dark", "light"], { error: "--theme must be dark or light" }).default("dark"),
-  "screen-reader": z.boolean().default(false),
-});
+const REPLAY_FLAGS = {
+  print: flag({ schema: z.boolean().default(false), help: "the timeline as text: each step's thought, command, clipped output and exit code, each tool event with its verdict, the end, and the evolution summary" }),
+  json: flag({ schema: z.boolean().default(false), help: "the run's events, one JSON line each" }),
+  checkout: flag({
+    value: "STEP DIR",
+    schema: z.string().regex(/^\d+$/, "needs a step number").transform(Number).optional(),
+    help: "write the repository as it was after step STEP (0: the start, after any setup command) into DIR",
+  }),
+  exec: flag({
+    schema: z.boolean().default(false),
+    help: "re-run the recorded replies, without a model, in a fresh workspace at the same base commit (after the run's setup command, if it had one); report each observation that differs and whether the patch is identical (exit 0 when it is, 1 when not)",
+  }),
+  evolved: flag({ value: "DIR", schema: z.string().min(1, "must name a folder").optional(), help: "with --exec: the tool library to use and keep (default: a scratch copy of the library as the run began)" }),
+  output: flag({ value: "DIR", schema: z.string().min(1, "must name a folder").optional(), help: "with --exec: where the re-run's files go (default: a temporary folder)" }),
+  step: flag({ value: "N", schema: z.string().regex(/^[1-9]\d*$/, "must be a step number").transform(Number).optional(), help: "open the view at step N" }),
+  ...pick(RUN_FLAGS, ["theme", "screen-reader", "help"]),
+};
+
+export function replayHelp(): string {
+  return `Usage: molt replay RUN [--print | --json | --checkout STEP DIR | --exec] [flags]
+
+RUN is a run's folder, its events.jsonl, or a *.traj.json (molt's own or mini-SWE-agent's, in any
+of its layouts). On a terminal the run opens step by step; elsewhere it prints as --print does.
+
+${flagHelp(pick(REPLAY_FLAGS, ["print", "json", "checkout", "exec", "evolved", "output", "step", "theme", "screen-reader"]))}
+
+Keys: ←/→ step · Home/End first/last · n/N next/previous evolution event · o full output ·
+t tools at that step (↑/↓ choose) · d the step's change to the repository · D all changes so
+far · ↑/↓ PgUp/PgDn scroll · Esc back to the step · q quit
+`;
+}
 
 /**
- * `molt replay RUN`: a recorded run (molt's, or a mini-SWE-agent trajectory) in the live view's
+ * \`molt replay RUN\`: a recorded run (molt's, or a mini-SWE-agent trajectory) in the live view's
  * pieces, step by step; or printed (--print, --json); or its repository at a step (--checkout);
  * or re-executed against a fresh workspace (--exec).
  */
-export async function replayCommand(args: string[], io: SessionIO): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        print: { type: "boolean" },
-        json: { type: "boolean" },
-        exec: { type: "boolean" },
-        checkout: { type: "string" },
-        evolved: { type: "string" },
-        output: { type: "string" },
-        step: { type: "string" },
-        theme: { type: "string" },
-        "screen-reader": { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(describeParseError(error));
-  }
-  if (parsed.values.help) {
-    io.stdout.write(REPLAY_HELP);
+export async function replayCommand(args: string[], io: CommandIO): Promise<number> {
+  const { values: flags, positionals } = parseFlags(REPLAY_FLAGS, args, { positionals: true });
+  if (flags.help) {
+    io.stdout.write(replayHelp());
     return 0;
   }
-  const checked = Flags.safeParse(parsed.values);
-  if (!checked.success) throw new UsageError(checked.error.issues[0]?.message ?? "invalid flags");
-  const flags = checked.data;
-  const [runArg, ...rest] = parsed.positionals;
+  const [runArg, ...rest] = positionals;
   if (runArg === undefined) throw new UsageError("molt replay needs a run: its folder, its events.jsonl, or a *.traj.json");
   const modes = [flags.print, flags.json, flags.exec, flags.checkout !== undefined].filter(Boolean).length;
   if (modes > 1) throw new UsageError("choose one of --print, --json, --checkout and --exec");
@@ -70,14 +66,17 @@ export async function replayCommand(args: string[], io: SessionIO): Promise<numb
     if (dir === undefined) throw new UsageError("--checkout needs a step and a folder: --checkout STEP DIR");
     if (more.length > 0) throw new UsageError(`unexpected argument "${more[0]}"`);
     const { checkoutStep } = await import("../runtime/replay/checkout.ts");
-    return checkoutStep(record, flags.checkout, dir, io);
+    const done = await checkoutStep(record, flags.checkout, dir);
+    io.stdout.write(`${done.dir}: the repository after step ${flags.checkout}${done.atBase ? " (as at the base commit)" : ""}\n`);
+    return 0;
   }
   if (flags.exec) {
-    const { replayExec } = await import("../runtime/replay/replay-exec.ts");
-    return replayExec(record, { output: flags.output, evolved: flags.evolved }, io);
+    const [{ replayExec }, { formatComparison }] = await Promise.all([import("../runtime/replay/replay-exec.ts"), import("../ui/replay/comparison-text.ts")]);
+    const { folder, comparison } = await replayExec(record, { output: flags.output, evolved: flags.evolved });
+    io.stdout.write(`re-run ${folder.dir}\n${formatComparison(comparison)}`);
+    return comparison.patch.same ? 0 : 1;
   }
-  const terminal = io.stdout.isTTY === true && process.stdin.isTTY === true && !process.env.CI;
-  if (flags.print || !terminal) {
+  if (flags.print || !isInteractive(io)) {
     const { printReplay } = await import("../ui/replay/print.ts");
     const colour = io.stdout.isTTY === true && !process.env.NO_COLOR;
     printReplay(record, io.stdout, { columns: io.stdout.isTTY ? io.stdout.columns || 100 : 100, colour });
@@ -91,7 +90,7 @@ function readRecord(path: string): RunRecord {
   try {
     return loadRecord(path);
   } catch (error) {
-    if (error instanceof RecordError) throw new UsageError(error.message);
+    if (error instanceof RecordError) throw new InputError(error.message);
     throw error;
   }
 }

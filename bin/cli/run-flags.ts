@@ -1,107 +1,16 @@
 import { readFile } from "node:fs/promises";
-import { parseArgs } from "node:util";
 import { z } from "zod";
-import { ActionFormat, type Limits } from "../../core/events/events.ts";
 import { priceOf, type Price } from "../../core/pricing.ts";
+import { ActionFormat, type EvolutionSpec, type Limits, type ModelSpec, type RunSpec, type SandboxSpec } from "../../core/run-spec.ts";
+import { flag, type FlagValues } from "./flags.ts";
 import { UsageError } from "./usage-error.ts";
 
-/** Everything a run needs to know, checked. */
-export interface RunConfig {
-  repo: string;
-  base: string | undefined;
-  issue: string;
-  model: string;
-  baseUrl: string | undefined;
-  apiKey: string | undefined;
-  /** Set when the model is `script:FILE`: molt serves the script itself. */
-  scriptFile: string | undefined;
-  output: string | undefined;
-  actionFormat: ActionFormat;
-  limits: Limits;
-  retries: number;
-  price: Price;
-  json: boolean;
-  keep: boolean;
-  apply: boolean;
-  /** Self-evolution: off with --no-evolve. */
-  evolve: boolean;
-  /** The tool library; molt's own evolved/ when not given. */
-  evolvedDir: string | undefined;
-  fresh: boolean;
-  reminder: string | undefined;
-  /** A command run in the workspace, with network, before the agent starts (`--setup`). */
-  setup?: string;
-  sandbox: SandboxSettings;
-  requestTimeoutSec: number;
-  display: DisplaySettings;
-}
-
-export interface DisplaySettings {
-  /** Ask before every command (needs the live view). */
-  confirm: boolean;
-  theme: "dark" | "light";
-  screenReader: boolean;
-  /** The plain printer even on a terminal. */
-  plain: boolean;
-}
-
-export interface SandboxSettings {
-  kind: "bwrap" | "local";
-  network: "none" | "all";
-  allowDomains: string[];
-  memLimitBytes: number;
-  passEnv: string[];
-}
-
-const flagSpec = {
-  repo: { type: "string" },
-  base: { type: "string" },
-  issue: { type: "string" },
-  "issue-file": { type: "string" },
-  model: { type: "string" },
-  "base-url": { type: "string" },
-  output: { type: "string", short: "o" },
-  "action-format": { type: "string" },
-  "step-limit": { type: "string" },
-  "cost-limit": { type: "string" },
-  "time-limit": { type: "string" },
-  timeout: { type: "string" },
-  retries: { type: "string" },
-  "price-in": { type: "string" },
-  "price-out": { type: "string" },
-  json: { type: "boolean" },
-  keep: { type: "boolean" },
-  apply: { type: "boolean" },
-  evolved: { type: "string" },
-  fresh: { type: "boolean" },
-  "no-evolve": { type: "boolean" },
-  reminder: { type: "string" },
-  sandbox: { type: "string" },
-  "allow-network": { type: "boolean" },
-  "allow-domain": { type: "string", multiple: true },
-  "mem-limit": { type: "string" },
-  "pass-env": { type: "string", multiple: true },
-  "request-timeout": { type: "string" },
-  confirm: { type: "boolean" },
-  theme: { type: "string" },
-  "screen-reader": { type: "boolean" },
-  plain: { type: "boolean" },
-  setup: { type: "string" },
-  help: { type: "boolean", short: "h" },
-} as const;
-
-export type FlagName = keyof typeof flagSpec;
-
-const wholeNumber = z
-  .string()
-  .regex(/^\d+$/, "must be a whole number")
-  .transform(Number);
+const wholeNumber = z.string().regex(/^\d+$/, "must be a whole number").transform(Number);
 const amount = z
   .string()
   .refine((value) => /^\d+(\.\d+)?$|^\.\d+$/.test(value.trim()), "must be a number of 0 or more")
   .transform(Number);
 const seconds = amount.refine((value) => value > 0, "must be more than 0 seconds");
-
 const byteSize = z
   .string()
   .regex(/^\d+(\.\d+)?\s*([kmgt]i?b?)?$/i, "must be a size such as 4G, 512M or 1000000")
@@ -113,97 +22,158 @@ const byteSize = z
   .refine((bytes) => bytes >= 64 * 1024 ** 2, "must be at least 64M");
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name");
 const domain = z.string().regex(/^(\*\.)?[A-Za-z0-9.-]+(:\d+)?$/, "must be a host name such as pypi.org or *.npmjs.org");
+const folder = z.string().min(1, "must name a folder");
+const toggle = z.boolean().default(false);
 
-const Flags = z.object({
-  repo: z.string().min(1, "must name a folder").default("."),
-  base: z.string().min(1).optional(),
-  issue: z.string().optional(),
-  "issue-file": z.string().min(1, "must name a file").optional(),
-  model: z.string().min(1, "must name a model").optional(),
-  "base-url": z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
-  output: z.string().min(1, "must name a folder").optional(),
-  "action-format": z.enum(ActionFormat.options, { error: "must be tools or text" }).default("tools"),
-  "step-limit": wholeNumber.default(250),
-  "cost-limit": amount.default(3),
-  "time-limit": amount.default(0),
-  timeout: seconds.default(60),
-  retries: wholeNumber.refine((value) => value <= 20, "must be 20 or fewer").default(4),
-  "price-in": amount.optional(),
-  "price-out": amount.optional(),
-  json: z.boolean().default(false),
-  keep: z.boolean().default(false),
-  apply: z.boolean().default(false),
-  evolved: z.string().min(1, "must name a folder").optional(),
-  fresh: z.boolean().default(false),
-  "no-evolve": z.boolean().default(false),
-  reminder: z.string().optional(),
-  sandbox: z.enum(["bwrap", "local"], { error: "must be bwrap or local" }).optional(),
-  "allow-network": z.boolean().default(false),
-  "allow-domain": z.array(domain).default([]),
-  "mem-limit": byteSize.default(4 * 1024 ** 3),
-  "pass-env": z.array(envName).default([]),
-  "request-timeout": seconds.default(600),
-  confirm: z.boolean().default(false),
-  theme: z.enum(["dark", "light"], { error: "must be dark or light" }).default("dark"),
-  "screen-reader": z.boolean().default(false),
-  plain: z.boolean().default(false),
-  setup: z.string().refine((command) => command.trim() !== "", "must be a command").optional(),
-  help: z.boolean().default(false),
-});
-export type Flags = z.infer<typeof Flags>;
+/** Every flag that shapes a run, for `molt run` and, in part, for demo, batch and resume. */
+export const RUN_FLAGS = {
+  repo: flag({ value: "DIR", schema: folder.default("."), help: "the git repository to work on (default: the current folder)" }),
+  base: flag({ value: "COMMIT", schema: z.string().min(1).optional(), help: "the commit to start from (default HEAD)" }),
+  issue: flag({ value: "TEXT", schema: z.string().optional(), help: "the issue to resolve" }),
+  "issue-file": flag({ value: "FILE", schema: z.string().min(1, "must name a file").optional(), help: "read the issue from a file (or pipe it on standard input)" }),
+  model: flag({
+    value: "NAME",
+    schema: z.string().min(1, "must name a model").optional(),
+    help: "the model (or MOLT_MODEL); script:FILE serves a JSON list of replies from molt's scripted OpenAI-compatible server instead of a model",
+    config: "model.model_name",
+  }),
+  "base-url": flag({
+    value: "URL",
+    schema: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
+    help: "an OpenAI-compatible endpoint (or OPENAI_BASE_URL; default OpenAI). The key comes from OPENAI_API_KEY; local servers need none.",
+  }),
+  apply: flag({ schema: toggle, help: "apply the patch to your checkout if the agent submitted and it applies cleanly" }),
+  setup: flag({
+    value: "CMD",
+    schema: z.string().refine((command) => command.trim() !== "", "must be a command").optional(),
+    help: "run CMD in the workspace, with network, before the agent starts (installing dependencies); what it changes is the starting state, never the patch",
+  }),
+  "action-format": flag({
+    value: "F",
+    schema: z.enum(ActionFormat.options, { error: "must be tools or text" }).default("tools"),
+    help: "how the model acts: tools (a bash function call; default) or text (one ```bash block per reply)",
+  }),
+  "step-limit": flag({ value: "N", schema: wholeNumber.default(250), help: "stop after N model calls (default 250; 0 means no limit)", config: "agent.step_limit" }),
+  "cost-limit": flag({ value: "USD", schema: amount.default(3), help: "stop once the model calls cost this much (default 3; 0 means no limit)", config: "agent.cost_limit" }),
+  "time-limit": flag({ value: "SEC", schema: amount.default(0), help: "stop after this many seconds (default: no limit)" }),
+  timeout: flag({ value: "SEC", schema: seconds.default(60), help: "kill a command after this many seconds (default 60)", config: "environment.timeout" }),
+  retries: flag({
+    value: "N",
+    schema: wholeNumber.refine((value) => value <= 20, "must be 20 or fewer").default(4),
+    help: "retry a failed model call up to N times, with backoff (default 4)",
+  }),
+  "request-timeout": flag({ value: "SEC", schema: seconds.default(600), help: "give up on a model call that has not answered after this many seconds (default 600)" }),
+  "price-in": flag({ value: "USD", schema: amount.optional(), help: "price of a million input tokens (default: molt's table; unknown models cost 0)" }),
+  "price-out": flag({ value: "USD", schema: amount.optional(), help: "price of a million output tokens" }),
+  output: flag({ value: "DIR", short: "o", schema: folder.optional(), help: "where the run's files go (default ./molt-runs/<run id>)" }),
+  json: flag({ schema: toggle, help: "print every event as one JSON line instead of the plain lines" }),
+  plain: flag({ schema: toggle, help: "one plain line per step even on a terminal (no live view)" }),
+  confirm: flag({ schema: toggle, help: "ask before every command: y runs it, n refuses it (and tells the agent why), e edits it first" }),
+  theme: flag({
+    value: "T",
+    schema: z.enum(["dark", "light"], { error: "must be dark or light" }).default("dark"),
+    help: "dark (default) or light, for light terminal backgrounds; NO_COLOR is honoured",
+  }),
+  "screen-reader": flag({ schema: toggle, help: "words instead of symbols, no boxes, no animation" }),
+  keep: flag({ schema: toggle, help: "keep the agent's workspace (a private clone) after the run" }),
+  sandbox: flag({
+    value: "S",
+    schema: z.enum(["bwrap", "local"], { error: "must be bwrap or local" }).optional(),
+    help: "bwrap (default on Linux: the workspace writable, the rest read-only, no network) or local (no isolation)",
+  }),
+  "allow-network": flag({ schema: toggle, help: "let commands reach the network" }),
+  "allow-domain": flag({
+    value: "HOST",
+    multiple: true,
+    schema: z.array(domain).default([]),
+    help: "let commands reach this domain only (pypi.org, *.npmjs.org), through a filtering proxy; repeatable",
+  }),
+  "mem-limit": flag({ value: "SIZE", schema: byteSize.default(4 * 1024 ** 3), help: "memory for each command, such as 4G (default) or 512M" }),
+  "pass-env": flag({
+    value: "NAME",
+    multiple: true,
+    schema: z.array(envName).default([]),
+    help: "pass this variable of yours to commands although it looks like a secret; repeatable",
+  }),
+  evolved: flag({ value: "DIR", schema: folder.optional(), help: "the tool library (default: MOLT_LIBRARY, else molt's own evolved/ folder)" }),
+  fresh: flag({ schema: toggle, help: "start with an empty library and keep nothing (Live-SWE-agent's setting)" }),
+  "no-evolve": flag({ schema: toggle, help: "no tools at all: the plain mini-SWE-agent loop, for comparison" }),
+  reminder: flag({ value: "TEXT", schema: z.string().optional(), help: 'the line that ends every observation, inviting a tool ("" for none)' }),
+  help: flag({ short: "h", schema: toggle, help: "show this help" }),
+};
+export type RunFlags = typeof RUN_FLAGS;
 
-/** Parses a command's flags; only the names in `allowed` are accepted. */
-export function parseFlags(args: string[], allowed: readonly FlagName[]): Flags {
-  const options = Object.fromEntries(allowed.map((name) => [name, flagSpec[name]]));
-  let values: Record<string, unknown>;
-  try {
-    values = parseArgs({ args, options, strict: true, allowPositionals: false }).values;
-  } catch (error) {
-    throw new UsageError(describeParseError(error));
-  }
-  const parsed = Flags.safeParse(values);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const name = String(issue.path[0]);
-    const value = values[name];
-    const got = Array.isArray(value) && typeof issue.path[1] === "number" ? value[issue.path[1]] : value;
-    throw new UsageError(`--${name} ${issue.message} (got "${String(got)}")`);
-  }
-  return parsed.data;
+/** The values of any subset of the run flags; what is not given takes its default. */
+export type RunValues = Partial<FlagValues<RunFlags>>;
+
+function defaults(): FlagValues<RunFlags> {
+  return Object.fromEntries(Object.entries(RUN_FLAGS).map(([name, definition]) => [name, definition.schema.parse(undefined)])) as FlagValues<RunFlags>;
 }
 
-export function describeParseError(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  const unknown = /Unknown option '([^']+)'/.exec(message);
-  if (unknown) return `unknown option ${unknown[1]}`;
-  const positional = /Unexpected argument '([^']+)'/.exec(message);
-  if (positional) return `unexpected argument "${positional[1]}"`;
-  const missing = /Option '(?:-\w, )?(--[\w-]+)[^']*' argument missing/.exec(message);
-  if (missing) return `${missing[1]} needs a value`;
-  return message.split("\n", 1)[0]!;
+/** The values given, over every flag's default. */
+export function complete(values: RunValues): FlagValues<RunFlags> {
+  return { ...defaults(), ...Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) };
 }
 
-export function limitsOf(flags: Flags): Limits {
+export function limitsOf(values: RunValues): Limits {
+  const all = complete(values);
+  return { stepLimit: all["step-limit"], costLimit: all["cost-limit"], timeLimitSec: all["time-limit"], commandTimeoutSec: all.timeout };
+}
+
+export function priceFor(model: string, values: RunValues): Price {
+  const known = priceOf(model);
+  return { inPerMTok: values["price-in"] ?? known.inPerMTok, outPerMTok: values["price-out"] ?? known.outPerMTok };
+}
+
+export function modelSpecOf(name: string, baseUrl: string | undefined, values: RunValues): ModelSpec {
+  const all = complete(values);
+  const script = name.startsWith("script:") ? name.slice("script:".length) : undefined;
   return {
-    stepLimit: flags["step-limit"],
-    costLimit: flags["cost-limit"],
-    timeLimitSec: flags["time-limit"],
-    commandTimeoutSec: flags.timeout,
+    name,
+    ...(script !== undefined ? { script } : {}),
+    ...(baseUrl !== undefined ? { baseUrl } : {}),
+    actionFormat: all["action-format"],
+    retries: all.retries,
+    requestTimeoutSec: all["request-timeout"],
+    price: priceFor(name, values),
   };
 }
 
-export function priceFor(model: string, flags: Flags): Price {
-  const known = priceOf(model);
-  return { inPerMTok: flags["price-in"] ?? known.inPerMTok, outPerMTok: flags["price-out"] ?? known.outPerMTok };
+export function sandboxOf(values: RunValues): SandboxSpec {
+  const all = complete(values);
+  if (all["allow-network"] && all["allow-domain"].length > 0) throw new UsageError("--allow-network already allows every domain; drop --allow-domain");
+  const kind = all.sandbox ?? (process.platform === "linux" ? "bwrap" : "local");
+  if (kind === "local" && all["allow-domain"].length > 0) throw new UsageError("--allow-domain needs the bwrap sandbox; with --sandbox local every domain is reachable");
+  return {
+    kind,
+    network: all["allow-network"] || kind === "local" ? "all" : "none",
+    allowDomains: all["allow-domain"],
+    memLimitBytes: all["mem-limit"],
+    passEnv: all["pass-env"],
+  };
+}
+
+export function evolutionOf(values: RunValues, env: NodeJS.ProcessEnv): EvolutionSpec {
+  const all = complete(values);
+  if (all["no-evolve"] && (all.fresh || all.evolved !== undefined)) {
+    throw new UsageError("--no-evolve turns tools off; it cannot be combined with --fresh or --evolved");
+  }
+  const library = all.evolved ?? (env.MOLT_LIBRARY || undefined);
+  return {
+    enabled: !all["no-evolve"],
+    ...(library !== undefined ? { library } : {}),
+    fresh: all.fresh,
+    ...(all.reminder !== undefined ? { reminder: all.reminder } : {}),
+  };
 }
 
 /** The issue text from --issue, --issue-file or standard input, in that order; never empty. */
-export async function readIssue(flags: Flags, stdin: NodeJS.ReadStream): Promise<string> {
-  if (flags.issue !== undefined && flags["issue-file"] !== undefined) throw new UsageError("give the issue with --issue or --issue-file, not both");
+export async function readIssue(values: RunValues, stdin: NodeJS.ReadStream): Promise<string> {
+  if (values.issue !== undefined && values["issue-file"] !== undefined) throw new UsageError("give the issue with --issue or --issue-file, not both");
   let issue: string;
-  if (flags.issue !== undefined) issue = flags.issue;
-  else if (flags["issue-file"] !== undefined) {
-    const file = flags["issue-file"];
+  if (values.issue !== undefined) issue = values.issue;
+  else if (values["issue-file"] !== undefined) {
+    const file = values["issue-file"];
     try {
       issue = await readFile(file, "utf8");
     } catch (error) {
@@ -226,65 +196,47 @@ async function readStream(stream: NodeJS.ReadStream): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
-/** The full run configuration of `molt run`. */
-export async function runConfigOf(flags: Flags, env: NodeJS.ProcessEnv, stdin: NodeJS.ReadStream): Promise<RunConfig> {
-  const model = flags.model ?? env.MOLT_MODEL;
+/** The endpoint `molt run` uses: the model, its address and its key, from the flags and the environment. */
+export function endpointOf(values: RunValues, env: NodeJS.ProcessEnv): { model: string; baseUrl: string | undefined; apiKey: string | undefined } {
+  const model = values.model ?? env.MOLT_MODEL;
   if (!model) throw new UsageError("no model: pass --model NAME or set MOLT_MODEL");
-  const scriptFile = model.startsWith("script:") ? model.slice("script:".length) : undefined;
-  if (scriptFile === "") throw new UsageError("--model script:FILE needs a file");
-  const baseUrl = flags["base-url"] ?? (env.OPENAI_BASE_URL || undefined);
+  if (model === "script:") throw new UsageError("--model script:FILE needs a file");
+  const baseUrl = values["base-url"] ?? (env.OPENAI_BASE_URL || undefined);
   if (baseUrl !== undefined && !URL.canParse(baseUrl)) throw new UsageError(`OPENAI_BASE_URL is not a URL (got "${baseUrl}")`);
   const apiKey = env.OPENAI_API_KEY || undefined;
-  if (!scriptFile && !apiKey && baseUrl === undefined) {
+  if (!model.startsWith("script:") && !apiKey && baseUrl === undefined) {
     throw new UsageError("no API key: set OPENAI_API_KEY, or point --base-url at an endpoint that needs none");
   }
+  return { model, baseUrl, apiKey };
+}
+
+/** The spec of `molt run`, from its flags, the environment and the issue. */
+export function runSpecOf(values: RunValues, env: NodeJS.ProcessEnv, issue: string, endpoint: { model: string; baseUrl: string | undefined }): RunSpec {
+  const all = complete(values);
   return {
-    repo: flags.repo,
-    base: flags.base,
-    issue: await readIssue(flags, stdin),
-    model,
-    baseUrl,
-    apiKey,
-    scriptFile,
-    output: flags.output,
-    actionFormat: flags["action-format"],
-    limits: limitsOf(flags),
-    retries: flags.retries,
-    price: priceFor(model, flags),
-    json: flags.json,
-    keep: flags.keep,
-    apply: flags.apply,
-    ...evolutionOf(flags),
-    ...(flags.setup !== undefined ? { setup: flags.setup } : {}),
-    sandbox: sandboxOf(flags),
-    requestTimeoutSec: flags["request-timeout"],
-    display: displayOf(flags),
+    repo: all.repo,
+    ...(all.base !== undefined ? { base: all.base } : {}),
+    issue,
+    ...(all.setup !== undefined ? { setup: all.setup } : {}),
+    model: modelSpecOf(endpoint.model, endpoint.baseUrl, values),
+    limits: limitsOf(values),
+    sandbox: sandboxOf(values),
+    evolution: evolutionOf(values, env),
   };
 }
 
-export function displayOf(flags: Flags): DisplaySettings {
-  if (flags.confirm && flags.json) throw new UsageError("--confirm needs the live view; it cannot be combined with --json");
-  if (flags.confirm && flags.plain) throw new UsageError("--confirm needs the live view; it cannot be combined with --plain");
-  return { confirm: flags.confirm, theme: flags.theme, screenReader: flags["screen-reader"] || process.env.INK_SCREEN_READER === "true", plain: flags.plain };
+/** How the run is shown: chosen by the command line, never recorded. */
+export interface Display {
+  json: boolean;
+  plain: boolean;
+  confirm: boolean;
+  theme: "dark" | "light";
+  screenReader: boolean;
 }
 
-export function sandboxOf(flags: Flags): SandboxSettings {
-  if (flags["allow-network"] && flags["allow-domain"].length > 0) throw new UsageError("--allow-network already allows every domain; drop --allow-domain");
-  const kind = flags.sandbox ?? (process.platform === "linux" ? "bwrap" : "local");
-  if (kind === "local" && flags["allow-domain"].length > 0) throw new UsageError("--allow-domain needs the bwrap sandbox; with --sandbox local every domain is reachable");
-  return {
-    kind,
-    network: flags["allow-network"] || kind === "local" ? "all" : "none",
-    allowDomains: flags["allow-domain"],
-    memLimitBytes: flags["mem-limit"],
-    passEnv: flags["pass-env"],
-  };
-}
-
-export function evolutionOf(flags: Flags): Pick<RunConfig, "evolve" | "evolvedDir" | "fresh" | "reminder"> {
-  if (flags["no-evolve"] && (flags.fresh || flags.evolved !== undefined)) {
-    throw new UsageError("--no-evolve turns tools off; it cannot be combined with --fresh or --evolved");
-  }
-  const evolvedDir = flags.evolved ?? (process.env.MOLT_LIBRARY || undefined);
-  return { evolve: !flags["no-evolve"], evolvedDir, fresh: flags.fresh, reminder: flags.reminder };
+export function displayOf(values: RunValues, env: NodeJS.ProcessEnv): Display {
+  const all = complete(values);
+  if (all.confirm && all.json) throw new UsageError("--confirm needs the live view; it cannot be combined with --json");
+  if (all.confirm && all.plain) throw new UsageError("--confirm needs the live view; it cannot be combined with --plain");
+  return { json: all.json, plain: all.plain, confirm: all.confirm, theme: all.theme, screenReader: all["screen-reader"] || env.INK_SCREEN_READER === "true" };
 }

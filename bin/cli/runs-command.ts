@@ -1,12 +1,32 @@
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
+import { z } from "zod";
 import { summariseRunFolder, type RunSummary } from "../../core/record/run-summary.ts";
-import { RUNS_HELP } from "./help.ts";
-import { describeParseError } from "./run-flags.ts";
 import { runsTable } from "../ui/runs-table.ts";
-import type { SessionIO } from "../runtime/run.ts";
+import { flag, flagHelp, parseFlags, pick } from "./flags.ts";
+import type { CommandIO } from "./io.ts";
+import { RUN_FLAGS } from "./run-flags.ts";
 import { UsageError } from "./usage-error.ts";
+
+const RUNS_FLAGS = {
+  json: flag({ schema: z.boolean().default(false), help: "an array of objects, one per run, instead of the table" }),
+  ...pick(RUN_FLAGS, ["help"]),
+};
+
+export function runsHelp(): string {
+  return `Usage: molt runs [DIR] [--json]
+
+Lists the runs in DIR (default ./molt-runs, where molt run puts them), newest first: the run id,
+the repository, the issue's first line, how the run ended (running/interrupted when it has not),
+its steps and cost, the tools it created and the tool versions molt rejected, and when it started.
+Folders holding a mini-SWE-agent *.traj.json are listed too; a folder whose record cannot be read
+is listed with what is wrong with it.
+
+${flagHelp(pick(RUNS_FLAGS, ["json"]))}
+
+Open one with molt replay DIR/<run id>.
+`;
+}
 
 /** Where `molt run` puts its runs unless told otherwise (core/run-folder.ts). */
 const DEFAULT_DIR = "molt-runs";
@@ -14,15 +34,10 @@ const DEFAULT_DIR = "molt-runs";
 const PIPED_WIDTH = 120;
 
 /** `molt runs [DIR]`: the past runs under DIR, newest first. */
-export async function runsCommand(args: string[], io: SessionIO): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args, options: { json: { type: "boolean" }, help: { type: "boolean", short: "h" } }, allowPositionals: true, strict: true });
-  } catch (error) {
-    throw new UsageError(describeParseError(error));
-  }
+export async function runsCommand(args: string[], io: CommandIO): Promise<number> {
+  const parsed = parseFlags(RUNS_FLAGS, args, { positionals: true });
   if (parsed.values.help) {
-    io.stdout.write(RUNS_HELP);
+    io.stdout.write(runsHelp());
     return 0;
   }
   const [named, extra] = parsed.positionals;

@@ -1,24 +1,34 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { createTwoFilesPatch } from "diff";
 import { DEFAULT_LIBRARY, ToolLibrary, type VersionEntry } from "../../tools/library.ts";
-import { TOOLS_HELP } from "./help.ts";
-import { describeParseError } from "./run-flags.ts";
-import type { SessionIO } from "../runtime/run.ts";
+import { flagHelp, parseFlags, pick } from "./flags.ts";
+import type { CommandIO } from "./io.ts";
+import { RUN_FLAGS } from "./run-flags.ts";
 import { UsageError } from "./usage-error.ts";
 
+const TOOLS_FLAGS = pick(RUN_FLAGS, ["evolved", "help"]);
+
+export function toolsHelp(): string {
+  return `Usage: molt tools <action> [NAME] [--evolved DIR]
+
+The tools the agent wrote and kept, and the history of every version it wrote.
+
+  list              every tool: its version, status (kept, rejected, removed), uses, the run that made it
+  show NAME[@vN]    the source of the kept version, or of version N
+  log NAME          every version, with why it was rejected and a diff against the version before
+  rm NAME           take the tool out of the library (its history stays)
+
+${flagHelp(pick(TOOLS_FLAGS, ["evolved"]))}
+`;
+}
+
 /** `molt tools list|show|log|rm`: the tool library and its history. */
-export async function toolsCommand(args: string[], io: SessionIO): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args, options: { evolved: { type: "string" }, help: { type: "boolean", short: "h" } }, allowPositionals: true, strict: true });
-  } catch (error) {
-    throw new UsageError(describeParseError(error));
-  }
+export async function toolsCommand(args: string[], io: CommandIO): Promise<number> {
+  const parsed = parseFlags(TOOLS_FLAGS, args, { positionals: true });
   const [action, target, ...extra] = parsed.positionals;
   if (parsed.values.help || action === undefined) {
-    io.stdout.write(TOOLS_HELP);
+    io.stdout.write(toolsHelp());
     return 0;
   }
   if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);

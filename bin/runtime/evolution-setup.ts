@@ -3,11 +3,12 @@ import { join } from "node:path";
 import type { Environment } from "../../core/environment.ts";
 import type { EventBus } from "../../core/events/event-bus.ts";
 import type { MoltEvent } from "../../core/events/events.ts";
+import type { EvolutionSpec } from "../../core/run-spec.ts";
 import type { SandboxPolicy } from "../../sandbox/sandbox-policy.ts";
 import { Evolution } from "../../tools/evolution.ts";
 import { DEFAULT_REMINDER, evolutionPrompt } from "../../tools/evolution-prompt.ts";
 import { DEFAULT_LIBRARY, ToolLibrary } from "../../tools/library.ts";
-import { ToolHost } from "../../tools/tool-host-client.ts";
+import { ToolHostClient } from "../../tools/tool-host-client.ts";
 import { ValidatorClient } from "../../tools/validator-client.ts";
 
 export interface EvolutionFolders {
@@ -33,9 +34,7 @@ export interface EvolutionSettings {
   workspace: string;
   /** The commands' environment without molt's additions. */
   baseEnv: Record<string, string>;
-  libraryDir: string | undefined;
-  fresh: boolean;
-  reminder: string | undefined;
+  evolution: EvolutionSpec;
   callTimeoutMs: number;
   bus: EventBus;
   runId: string;
@@ -53,7 +52,7 @@ export async function setUpEvolution(settings: EvolutionSettings): Promise<Evolu
   const basePath = settings.baseEnv.PATH ?? "";
   const validator = new ValidatorClient(basePath);
   // The host starts with the first tool loaded: a run that makes and keeps no tool never starts it.
-  const host = ToolHost.start({
+  const host = ToolHostClient.start({
     dir: folders.tools,
     workspace: settings.workspace,
     env: { ...settings.baseEnv, MOLT_EVOLVED: folder },
@@ -64,13 +63,13 @@ export async function setUpEvolution(settings: EvolutionSettings): Promise<Evolu
   try {
     const evolution = await Evolution.open({
       folder,
-      library: new ToolLibrary(settings.libraryDir ?? DEFAULT_LIBRARY),
-      fresh: settings.fresh,
+      library: new ToolLibrary(settings.evolution.library ?? DEFAULT_LIBRARY),
+      fresh: settings.evolution.fresh,
       host,
       validator,
       bus: settings.bus,
       runId: settings.runId,
-      reminder: settings.reminder ?? DEFAULT_REMINDER,
+      reminder: settings.evolution.reminder ?? DEFAULT_REMINDER,
       record: settings.record,
     });
     return {

@@ -29,8 +29,3 @@ export function oneLine(text: string, width: number): string {
 export function filesInPatch(patch: string): number {
   return patch.match(/^diff --git /gm)?.length ?? 0;
 }
-
-/** An argument as a shell would need it written. */
-export function shellQuote(arg: string): string {
-  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
-}

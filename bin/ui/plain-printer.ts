@@ -1,6 +1,7 @@
 import type { EventSink } from "../../core/events/event-bus.ts";
 import type { EventOf, MoltEvent } from "../../core/events/events.ts";
-import { filesInPatch, formatCost, formatMs, formatTokens, oneLine, shellQuote } from "./format.ts";
+import { shellQuote } from "../../sandbox/shell-quote.ts";
+import { filesInPatch, formatCost, formatMs, formatTokens, oneLine } from "./format.ts";
 import { setupLine } from "./setup-line.ts";
 
 /** One readable line per step, for terminals without the live view and for logs. */
@@ -63,11 +64,12 @@ export class PlainPrinter implements EventSink {
   }
 
   #started(event: EventOf<"run_started">): string {
+    const { spec } = event;
     return [
       `molt ${event.moltVersion} · run ${event.runId}`,
-      `  repo     ${event.repo} @ ${event.baseCommit.slice(0, 10)}`,
-      `  model    ${event.model}${event.baseUrl ? ` at ${event.baseUrl}` : ""} · ${event.actionFormat} actions`,
-      `  limits   ${event.limits.stepLimit || "no"} steps · ${event.limits.costLimit ? formatCost(event.limits.costLimit) : "no cost limit"} · ${event.limits.commandTimeoutSec} s per command`,
+      `  repo     ${spec.repo} @ ${spec.base.slice(0, 10)}`,
+      `  model    ${spec.model.name}${spec.model.baseUrl ? ` at ${spec.model.baseUrl}` : ""} · ${spec.model.actionFormat} actions`,
+      `  limits   ${spec.limits.stepLimit || "no"} steps · ${spec.limits.costLimit ? formatCost(spec.limits.costLimit) : "no cost limit"} · ${spec.limits.commandTimeoutSec} s per command`,
       `  sandbox  ${event.sandbox}`,
       `  output   ${event.outputDir}`,
     ].join("\n");

@@ -1,7 +1,8 @@
 import { closeSync, openSync, readFileSync, truncateSync, writeSync } from "node:fs";
 import type { z } from "zod";
 import type { EventSink } from "./event-bus.ts";
-import { isTransient, MoltEvent } from "./events.ts";
+import { isTransient, type MoltEvent } from "./events.ts";
+import { parseRecordedEvent } from "./legacy.ts";
 
 /**
  * The record of a run: one JSON event per line, appended and handed to the OS as each
@@ -44,7 +45,7 @@ export function readEvents(path: string): MoltEvent[] {
       if (isLast) break;
       throw new Error(`${path}:${index + 1}: not a JSON line`);
     }
-    const result = MoltEvent.safeParse(parsed);
+    const result = parseRecordedEvent(parsed);
     if (!result.success) throw new Error(`${path}:${index + 1}: not a molt event (${describeIssue(result.error.issues[0])})`);
     events.push(result.data);
   }

@@ -1,6 +1,7 @@
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { describeIssue } from "./events-file.ts";
-import { MoltEvent } from "./events.ts";
+import type { MoltEvent } from "./events.ts";
+import { parseRecordedEvent } from "./legacy.ts";
 
 /**
  * A quick look into an events.jsonl: one read, and only the lines of the types asked for are
@@ -91,7 +92,7 @@ export class EventsScan {
       if (at.torn) return undefined;
       throw new ScanError(`${this.file}:${at.line}: not a JSON line`);
     }
-    const parsed = MoltEvent.safeParse(json);
+    const parsed = parseRecordedEvent(json);
     if (parsed.success) return parsed.data;
     if (at.torn) return undefined;
     throw new ScanError(`${this.file}:${at.line}: not a molt event (${describeIssue(parsed.error.issues[0])})`);

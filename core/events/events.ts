@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { RunSpec } from "../run-spec.ts";
 
 /**
  * Every transition of a run is one of these events. The live printers, the record
@@ -16,9 +17,6 @@ export const ExitStatus = z.enum([
 ]);
 export type ExitStatus = z.infer<typeof ExitStatus>;
 
-export const ActionFormat = z.enum(["tools", "text"]);
-export type ActionFormat = z.infer<typeof ActionFormat>;
-
 export const Usage = z.object({
   promptTokens: z.number().int().nonnegative(),
   completionTokens: z.number().int().nonnegative(),
@@ -32,55 +30,21 @@ export const ToolCall = z.object({
 });
 export type ToolCall = z.infer<typeof ToolCall>;
 
-export const Limits = z.object({
-  stepLimit: z.number().int().nonnegative(),
-  costLimit: z.number().nonnegative(),
-  timeLimitSec: z.number().nonnegative(),
-  commandTimeoutSec: z.number().positive(),
-});
-export type Limits = z.infer<typeof Limits>;
-
 const at = { ts: z.number() };
 const inStep = { ...at, step: z.number().int().positive() };
 
-/** How a run was set up, beyond the model: what `molt resume` needs to carry on the same way. */
-export const RunSettings = z.object({
-  retries: z.number().int().nonnegative(),
-  price: z.object({ inPerMTok: z.number().nonnegative(), outPerMTok: z.number().nonnegative() }),
-  requestTimeoutSec: z.number().positive(),
-  sandbox: z.object({
-    kind: z.enum(["bwrap", "local"]),
-    network: z.enum(["none", "all"]),
-    allowDomains: z.array(z.string()),
-    memLimitBytes: z.number().positive(),
-    passEnv: z.array(z.string()),
-  }),
-  evolution: z.object({
-    enabled: z.boolean(),
-    library: z.string().optional(),
-    fresh: z.boolean(),
-    reminder: z.string().optional(),
-  }),
-});
-export type RunSettings = z.infer<typeof RunSettings>;
-
+/** A run began: its spec as resolved (the repository's absolute path, the commit it starts from) and where it works. */
 export const RunStarted = z.object({
   type: z.literal("run_started"),
   ...at,
   runId: z.string(),
   moltVersion: z.string(),
-  repo: z.string(),
-  baseCommit: z.string(),
-  issue: z.string(),
-  model: z.string(),
-  baseUrl: z.string().optional(),
-  actionFormat: ActionFormat,
-  limits: Limits,
+  /** As resolved: `repo` an absolute path, `base` the commit the workspace was made at. */
+  spec: RunSpec.required({ base: true }),
   workspace: z.string(),
   outputDir: z.string(),
   /** The sandbox in force, in words. */
   sandbox: z.string(),
-  settings: RunSettings,
 });
 
 /** A run carried on by `molt resume` after the step it had completed. */
@@ -225,10 +189,12 @@ export const RunFinished = z.object({
   totals: Totals,
 });
 
+/** One problem with a tool file, located like a compiler message. */
 export const ToolDiagnostic = z.object({
   file: z.string(),
   line: z.number().int(),
   column: z.number().int(),
+  /** `TS2322` for TypeScript's own checks, `molt:<rule>` for the contract's. */
   code: z.string(),
   message: z.string(),
 });
@@ -237,7 +203,8 @@ export type ToolDiagnostic = z.infer<typeof ToolDiagnostic>;
 /** Tool events before the first step (the library loading) carry step 0. */
 const atStep = { ...at, step: z.number().int().nonnegative() };
 
-export const ToolLibrary = z.object({
+/** The tool library as the run found it. */
+export const ToolLibraryOpened = z.object({
   type: z.literal("tool_library"),
   ...at,
   dir: z.string(),
@@ -314,7 +281,7 @@ export const MoltEvent = z.discriminatedUnion("type", [
   CommandRejected,
   CommandFinished,
   Snapshot,
-  ToolLibrary,
+  ToolLibraryOpened,
   ToolWritten,
   ToolValidated,
   ToolLoaded,

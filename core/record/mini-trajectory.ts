@@ -1,7 +1,8 @@
 import { dirname } from "node:path";
 import { parseAction, SUBMIT_MARKER } from "../actions.ts";
 import type { NewEvent } from "../events/event-bus.ts";
-import type { ActionFormat, MoltEvent, RunSettings, ToolCall, Totals, Usage } from "../events/events.ts";
+import type { MoltEvent, ToolCall, Totals, Usage } from "../events/events.ts";
+import type { ActionFormat, RunSpec } from "../run-spec.ts";
 import { mapExitStatus } from "./mini-exit-status.ts";
 import { isStructuredObservation, parseObservation } from "./mini-observation.ts";
 import { parseMiniTrajectory, textOf, type MiniTrajectory, type WireMessage, type WireToolCall } from "./mini-trajectory-schema.ts";
@@ -26,10 +27,8 @@ export interface MiniConversion {
 }
 
 /** Settings no trajectory records: harmless values that say nothing was set up. */
-const IMPORTED_SETTINGS: RunSettings = {
-  retries: 0,
-  price: { inPerMTok: 0, outPerMTok: 0 },
-  requestTimeoutSec: 60,
+/** What a trajectory does not say about how it ran: no tools of molt's, no sandbox molt knows of. */
+const IMPORTED: Pick<RunSpec, "sandbox" | "evolution"> = {
   sandbox: { kind: "local", network: "all", allowDomains: [], memLimitBytes: 4 * 1024 ** 3, passEnv: [] },
   evolution: { enabled: false, fresh: false },
 };
@@ -122,21 +121,28 @@ class Conversion {
       type: "run_started",
       runId: this.#options.runId,
       moltVersion: info?.molt?.version ?? (version ? `mini-swe-agent ${version}` : "mini-swe-agent"),
-      repo: info?.molt?.repo ?? "",
-      baseCommit: info?.molt?.baseCommit ?? "",
-      issue: issueOf(task),
-      model: info?.config?.model?.model_name ?? info?.molt?.model ?? "",
-      actionFormat: format,
-      limits: {
-        stepLimit: Math.floor(info?.config?.agent?.step_limit ?? 0),
-        costLimit: info?.config?.agent?.cost_limit ?? 0,
-        timeLimitSec: 0,
-        commandTimeoutSec: info?.config?.environment?.timeout ?? 60,
+      spec: {
+        repo: info?.molt?.repo ?? "",
+        base: info?.molt?.baseCommit ?? "",
+        issue: issueOf(task),
+        model: {
+          name: info?.config?.model?.model_name ?? info?.molt?.model ?? "",
+          actionFormat: format,
+          retries: 0,
+          requestTimeoutSec: 60,
+          price: { inPerMTok: 0, outPerMTok: 0 },
+        },
+        limits: {
+          stepLimit: Math.floor(info?.config?.agent?.step_limit ?? 0),
+          costLimit: info?.config?.agent?.cost_limit ?? 0,
+          timeLimitSec: 0,
+          commandTimeoutSec: info?.config?.environment?.timeout ?? 60,
+        },
+        ...IMPORTED,
       },
       workspace: "",
       outputDir: dirname(this.#options.file),
       sandbox: "unknown (read from a trajectory file)",
-      settings: IMPORTED_SETTINGS,
     };
   }
 

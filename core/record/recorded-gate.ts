@@ -1,5 +1,6 @@
 import { parseAction } from "../actions.ts";
-import type { ActionFormat, MoltEvent } from "../events/events.ts";
+import type { MoltEvent } from "../events/events.ts";
+import type { ActionFormat } from "../run-spec.ts";
 import type { CommandDecision, StepGate } from "../step-gate.ts";
 
 /**

@@ -1,4 +1,5 @@
-import type { ActionFormat, EventOf, MoltEvent, Totals } from "../events/events.ts";
+import type { EventOf, MoltEvent, Totals } from "../events/events.ts";
+import type { ActionFormat } from "../run-spec.ts";
 import { assistantMessage, type Message } from "../messages.ts";
 import type { ModelReply } from "../model.ts";
 import { renderObservation } from "../observation.ts";

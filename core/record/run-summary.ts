@@ -87,8 +87,8 @@ export function summariseEvents(dir: string, kind: ReadableRun["kind"], events: 
 }
 
 function described(dir: string, kind: ReadableRun["kind"], started: EventOf<"run_started">) {
-  const issue = started.issue.split("\n").find((line) => line.trim() !== "")?.trim() ?? "";
-  return { runId: started.runId, dir, kind, repo: started.repo, issue, model: started.model, startedAt: started.ts };
+  const issue = started.spec.issue.split("\n").find((line) => line.trim() !== "")?.trim() ?? "";
+  return { runId: started.runId, dir, kind, repo: started.spec.repo, issue, model: started.spec.model.name, startedAt: started.ts };
 }
 
 /** Steps and cost of a run that has not finished: its replies so far. */

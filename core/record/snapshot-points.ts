@@ -1,13 +1,7 @@
 import type { EventOf, MoltEvent } from "../events/events.ts";
 
-/** A snapshot of the repository as a run's record names it: a commit in the run's snapshots.git and its tree. */
-export interface SnapshotPoint {
-  commit: string;
-  tree: string;
-}
-
 /** The newest snapshot in a run's record, if it has one: where a resumed run carries the chain on. */
-export function lastSnapshot(events: readonly MoltEvent[]): SnapshotPoint | undefined {
+export function lastSnapshot(events: readonly MoltEvent[]): Pick<EventOf<"snapshot">, "commit" | "tree"> | undefined {
   const last = events.findLast((event): event is EventOf<"snapshot"> => event.type === "snapshot");
   return last && { commit: last.commit, tree: last.tree };
 }
@@ -20,7 +14,7 @@ export function commitAfterStep(events: readonly MoltEvent[], step: number): str
   let base: string | undefined;
   let commit: string | undefined;
   for (const event of events) {
-    if (event.type === "run_started") base = event.baseCommit;
+    if (event.type === "run_started") base = event.spec.base;
     else if (event.type === "snapshot" && event.step <= step) commit = event.commit;
   }
   const found = commit ?? base;

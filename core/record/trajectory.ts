@@ -1,5 +1,6 @@
 import { writeFileSync } from "node:fs";
-import type { ActionFormat, ExitStatus, Totals } from "../events/events.ts";
+import type { ExitStatus, Totals } from "../events/events.ts";
+import type { ActionFormat } from "../run-spec.ts";
 import type { Message } from "../messages.ts";
 
 export interface TrajectoryInput {

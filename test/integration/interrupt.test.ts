@@ -193,7 +193,7 @@ describe.each(["SIGINT", "SIGTERM"] as const)("%s during a long command", (signa
 // A regression test. Up to commit d5c19b6, Ctrl-C in a terminal (SIGINT to molt's whole process
 // group) also reached the tool host's bubblewrap, which was forked without a group of its own.
 // The host died at once; molt took that for a crash and started a new host while the run was
-// ending, then killed the new bubblewrap right away in ToolHost.stop(). When that kill landed
+// ending, then killed the new bubblewrap right away in ToolHostClient.stop(). When that kill landed
 // before the inner bubblewrap had armed --die-with-parent (most of the time), the new host lived
 // on and kept molt's IPC channel open: molt printed "Interrupted" and the resume hint, then
 // never exited. Since 718eac8 the tool host and the validator have process groups of their own.

@@ -54,7 +54,7 @@ describe.each(["text", "tools"] as const)("a molt run in %s format", (format) =>
     const a = recorded.events;
     const b = converted.events;
     const started = (events: MoltEvent[]) => ofType(events, "run_started")[0]!;
-    expect(started(b)).toMatchObject({ runId: started(a).runId, repo: started(a).repo, baseCommit: started(a).baseCommit, model: "m", issue: "add() subtracts", actionFormat: format });
+    expect(started(b)).toMatchObject({ runId: started(a).runId, spec: { repo: started(a).spec.repo, base: started(a).spec.base, issue: "add() subtracts", model: { name: "m", actionFormat: format } } });
     expect(ofType(b, "prompt")).toEqual(ofType(a, "prompt").map((event) => ({ ...event, ts: expect.any(Number) })));
     const replies = (events: MoltEvent[]) => ofType(events, "model_response").map(({ step, content, toolCalls }) => ({ step, content, toolCalls }));
     expect(replies(b)).toEqual(replies(a));

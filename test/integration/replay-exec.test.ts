@@ -101,8 +101,8 @@ test("the recorded replies re-run to the same observations and the same patch, f
   const rerun = readEvents(join(rerunDir, "events.jsonl"));
   expect(ofType(rerun, "tool_written").map((event) => [event.step, event.version])).toEqual([[0, 2], [1, 3], [2, 4]]);
   const started = ofType(rerun, "run_started")[0];
-  expect(started?.repo).toBe(repo);
-  expect(started?.baseUrl).toBeUndefined();
+  expect(started?.spec.repo).toBe(repo);
+  expect(started?.spec.model.baseUrl).toBeUndefined();
   expect(await readFile(join(rerunDir, "patch.diff"), "utf8")).toContain("+the bird saw the dog");
   // The scratch library took the re-run's tools; the user's library and repository are as they were.
   expect(await readFile(join(library, ".history", "count_words.jsonl"), "utf8")).toBe(historyBefore);
@@ -196,7 +196,7 @@ test("a run with a setup command re-runs it first: the agent's edit of what it m
 }, 60_000);
 
 test("a record whose repository is gone is refused in one line", async () => {
-  const copy = await altered(run, (events) => events.map((event) => (event.type === "run_started" ? { ...event, repo: "/nonexistent/repo" } : event)));
+  const copy = await altered(run, (events) => events.map((event) => (event.type === "run_started" ? { ...event, spec: { ...event.spec, repo: "/nonexistent/repo" } } : event)));
   const result = await exec(copy);
   expect(result.stderr).toBe("molt: cannot re-run: /nonexistent/repo: no such folder");
   expect(result.stdout).toBe("\n");

@@ -15,6 +15,7 @@ import { SNAPSHOT_REF, SnapshotStore } from "../../sandbox/snapshots.ts";
 import { git, resolveSourceRepo, Workspace, WorkspaceError } from "../../sandbox/workspace.ts";
 import { startScriptedServer, type ScriptReply, type ScriptedServer } from "../../bin/runtime/scripted-server.ts";
 import { cleanUp, makeRepo, molt, MOLT, tempDir, writeFiles } from "../helpers.ts";
+import { runStartedFields } from "../run-started.ts";
 
 // Step snapshots: the store on real repositories and workspaces, then whole runs of ./bin/molt.
 
@@ -298,7 +299,7 @@ describe("the snapshot layer around the environment", () => {
 });
 
 describe("the commit after a step, from a run's record", () => {
-  const started = { type: "run_started", baseCommit: "base" } as unknown as MoltEvent;
+  const started: MoltEvent = { type: "run_started", ts: 0, ...runStartedFields({ spec: { base: "base" } }) };
   const snapshot = (step: number, commit: string): MoltEvent => ({ type: "snapshot", ts: 0, step, commit, tree: `${commit}-tree`, files: 1, ms: 1 });
 
   test("is the last snapshot at or before the step, else the base commit", () => {
@@ -360,7 +361,7 @@ describe.each([
       await filesOfContent({ ...FILES, "calc.js": "export const add = (a, b) => a + b;\n", "one.txt": "one\n" }),
     );
     // The last snapshot against the base commit is the run's patch.
-    expect(await store.diff(started.baseCommit, taken[1]!.commit)).toBe(await readFile(join(out, "patch.diff"), "utf8"));
+    expect(await store.diff(started.spec.base, taken[1]!.commit)).toBe(await readFile(join(out, "patch.diff"), "utf8"));
     expect(await store.diff(taken[0]!.commit, taken[1]!.commit)).toContain("deleted file mode 100644\nindex ");
     expect(await userView(repo)).toEqual(before);
   });
@@ -433,7 +434,7 @@ test("molt resume carries the chain of snapshots on from the interrupted run's l
   expect(taken.map((event) => event.step)).toEqual([1, 2, 3]);
   const store = await SnapshotStore.open(join(out, "snapshots.git"));
   const chain = (await git(out, { GIT_DIR: join(out, "snapshots.git") }).raw("rev-list", SNAPSHOT_REF)).trim().split("\n");
-  expect(chain).toEqual([taken[2]!.commit, taken[1]!.commit, taken[0]!.commit, (events[0] as EventOf<"run_started">).baseCommit]);
+  expect(chain).toEqual([taken[2]!.commit, taken[1]!.commit, taken[0]!.commit, (events[0] as EventOf<"run_started">).spec.base]);
   const atTwo = join(await tempDir(), "step-2");
   await store.checkout(commitAfterStep(events, 2), atTwo);
   expect(Object.keys(await filesOf(atTwo)).sort()).toEqual([".gitignore", "calc.js", "one.txt", "src/util.js", "two.txt"]);

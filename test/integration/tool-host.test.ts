@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
-import { ToolHost, type LoadOutcome, type ToolCallNotice } from "../../tools/tool-host-client.ts";
+import { ToolHostClient, type LoadOutcome, type ToolCallNotice } from "../../tools/tool-host-client.ts";
 
 const MOLT_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const CALL_TIMEOUT_MS = 1500;
@@ -14,7 +14,7 @@ let root: string;
 /** The evolved folder: tool files live here, with node_modules/molt pointing at molt. */
 let evolved: string;
 let workspace: string;
-let host: ToolHost;
+let host: ToolHostClient;
 const notices: ToolCallNotice[] = [];
 
 beforeAll(async () => {
@@ -25,7 +25,7 @@ beforeAll(async () => {
   await symlink(MOLT_ROOT, join(evolved, "node_modules", "molt"), "dir");
   await mkdir(workspace);
   await writeFile(join(workspace, "data.txt"), "data from the workspace\n");
-  host = ToolHost.start({
+  host = ToolHostClient.start({
     dir: join(root, "host"),
     workspace,
     env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? root, MOLT_TEST_VALUE: "given to tools" },

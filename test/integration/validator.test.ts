@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { existsSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { ToolValidator, type ToolDiagnostic, type ValidationResult } from "../../tools/validator.ts";
+import { ToolValidator, type ValidationResult } from "../../tools/validator.ts";
+import type { ToolDiagnostic } from "../../core/events/events.ts";
 
 let root: string;
 /** The evolved folder the tool files are written to. */

@@ -9,7 +9,8 @@ import { SUBMIT_MARKER } from "../../core/actions.ts";
 import { Agent, type AgentOptions } from "../../core/agent.ts";
 import type { CommandResult, Environment } from "../../core/environment.ts";
 import { EventBus } from "../../core/events/event-bus.ts";
-import type { ActionFormat, Limits, MoltEvent, ToolCall } from "../../core/events/events.ts";
+import type { MoltEvent, ToolCall } from "../../core/events/events.ts";
+import type { ActionFormat, Limits } from "../../core/run-spec.ts";
 import type { Message } from "../../core/messages.ts";
 import { ModelAborted, ModelError, type CompletionHooks, type Model, type ModelReply } from "../../core/model.ts";
 

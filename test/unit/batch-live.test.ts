@@ -3,8 +3,9 @@ import { render } from "ink-testing-library";
 import { createElement as h } from "react";
 import { afterEach, describe, expect, test } from "vitest";
 import type { InstanceSummary } from "../../bin/runtime/batch/batch-files.ts";
-import { BatchProgress } from "../../bin/runtime/batch/batch-progress.ts";
-import { childStepReader, type ChildStep } from "../../bin/runtime/batch/child-steps.ts";
+import { EventBus } from "../../core/events/event-bus.ts";
+import type { MoltEvent } from "../../core/events/events.ts";
+import type { BatchEvent } from "../../bin/runtime/batch/batch-events.ts";
 import { BatchApp } from "../../bin/ui/batch/batch-app.ts";
 import { BatchStore } from "../../bin/ui/batch/batch-store.ts";
 import { finishedLine } from "../../bin/ui/batch/finished-line.ts";
@@ -27,9 +28,14 @@ function summary(id: string, exit_status: InstanceSummary["exit_status"], ms: nu
 function setUp() {
   let now = 1_000_000;
   const clock = { now: () => now, advance: (ms: number) => (now += ms) };
-  const progress = new BatchProgress();
+  const bus = new EventBus<BatchEvent>();
   const store = new BatchStore({ draw: (entry, done, toRun) => finishedLine(entry, done, toRun, PLAIN, false), now: clock.now });
-  store.follow(progress);
+  bus.subscribe(store);
+  /** As the batch runner emits them; an instance's run events arrive as its worker sends them. */
+  const progress = {
+    emit: (type: string, fields: object) => bus.emit({ type, ...fields } as Parameters<typeof bus.emit>[0]),
+    run: (id: string, worker: number, event: Partial<MoltEvent>) => bus.emit({ type: "instance_event", id, worker, event: { ts: 0, ...event } as MoltEvent }),
+  };
   const interrupts: boolean[] = [];
   const instance = render(h(BatchApp, { store, theme: PLAIN, onInterrupt: (force) => interrupts.push(force), now: clock.now }));
   mounted.push(instance);
@@ -51,9 +57,14 @@ describe("the batch live view", () => {
     progress.emit("batch_started", { total: 6, skipped: 1, toRun: 5, workers: 2 });
     progress.emit("instance_started", { id: "acme__a-1", worker: 1 });
     progress.emit("instance_started", { id: "acme__b-2", worker: 2 });
-    progress.emit("instance_step", { id: "acme__a-1", worker: 1, step: 1, command: undefined, cost: 0.002 });
+    progress.run("acme__a-1", 1, { type: "model_request", step: 1, messages: 2 });
+    progress.run("acme__a-1", 1, { type: "model_response", step: 1, content: "", toolCalls: [], usage: { promptTokens: 1, completionTokens: 1 }, cost: 0.002, ms: 5 });
     clock.advance(3000);
-    progress.emit("instance_step", { id: "acme__b-2", worker: 2, step: 3, command: "sed -i 's/a - b/a + b/' calc.js\necho more", cost: 0.005 });
+    progress.run("acme__b-2", 2, { type: "model_request", step: 3, messages: 6 });
+    progress.run("acme__b-2", 2, { type: "model_response", step: 3, content: "", toolCalls: [], usage: { promptTokens: 1, completionTokens: 1 }, cost: 0.005, ms: 5 });
+    progress.run("acme__b-2", 2, { type: "command_started", step: 3, command: "sed -i 's/a - b/a + b/' calc.js\necho more" });
+    // An event of an instance the worker no longer runs changes nothing.
+    progress.run("acme__z-9", 2, { type: "command_started", step: 9, command: "rm -rf /" });
     let shown = await frame();
     expect(shown).toMatch(/^ 1 {2}acme__a-1 {2}3\.0 s {2}step 1 {2}thinking$/m);
     expect(shown).toMatch(/^ 2 {2}acme__b-2 {2}3\.0 s {2}step 3 {2}sed -i 's\/a - b\/a \+ b\/' calc\.js …$/m);
@@ -99,25 +110,5 @@ describe("the batch live view", () => {
     expect(finishedLine(entry, 1, 2, PLAIN, false)).toBe("[1/2] ✓ acme__a-1  Submitted  4 steps  $0.0100  1.2 s");
     expect(finishedLine(entry, 1, 2, themeFor("dark", {}), false)).toContain("\u001b[32mSubmitted");
     expect(finishedLine({ ...entry, exit_status: "Interrupted" }, 1, 2, themeFor("light", {}), false)).toContain("\u001b[35mInterrupted");
-  });
-});
-
-describe("the steps a run reports on its --json lines", () => {
-  test("step, command in flight and cost so far; other lines and broken ones are passed over", () => {
-    const steps: ChildStep[] = [];
-    const read = childStepReader((step) => steps.push(step));
-    read(JSON.stringify({ type: "run_started", runId: "x", ts: 1 }));
-    read(JSON.stringify({ type: "model_request", step: 1, messages: 2, ts: 2 }));
-    read(JSON.stringify({ type: "model_response", step: 1, content: "", toolCalls: [], usage: {}, cost: 0.25, ms: 3, ts: 3 }));
-    read(JSON.stringify({ type: "command_started", step: 1, command: "ls -la", ts: 4 }));
-    read(JSON.stringify({ type: "command_finished", step: 1, output: '{"type":"command_started","step":9}', ts: 5 }));
-    read('{"type":"command_started","step":');
-    read(JSON.stringify({ type: "model_request", step: 2, messages: 4, ts: 6 }));
-    expect(steps).toEqual([
-      { step: 1, command: undefined, cost: 0 },
-      { step: 1, command: undefined, cost: 0.25 },
-      { step: 1, command: "ls -la", cost: 0.25 },
-      { step: 2, command: undefined, cost: 0.25 },
-    ]);
   });
 });

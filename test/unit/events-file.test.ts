@@ -22,7 +22,7 @@ afterEach(() => {
 /** One of each kind a real step produces, in a run's order. */
 const runEvents: NewEvent[] = [
   // An issue with quotes and a newline, which must survive the JSON line.
-  { type: "run_started", ...runStartedFields({ issue: "Fix the \"duration\" parser\nIt breaks on 1h30m." }) },
+  { type: "run_started", ...runStartedFields({ spec: { issue: "Fix the \"duration\" parser\nIt breaks on 1h30m." } }) },
   { type: "model_request", step: 1, messages: 2 },
   { type: "model_delta", step: 1, text: "Let me " },
   { type: "model_delta", step: 1, text: "look." },
@@ -170,5 +170,35 @@ describe("readEvents", () => {
     appendFileSync(file, "garbage that is not json\n");
     appendFileSync(file, '{"type":"command_started","ts":1,"st');
     expect(() => readEvents(file)).toThrow();
+  });
+});
+
+describe("a record written before the run spec", () => {
+  // The run_started line of a molt 0.1 record, as it was written then: settings in fields of their own.
+  const LEGACY = {
+    type: "run_started", ts: 1, runId: "r0", moltVersion: "0.1.0", repo: "/src/calc", baseCommit: "c".repeat(40), issue: "add() subtracts",
+    model: "gpt-4.1", baseUrl: "http://127.0.0.1:8080/v1", actionFormat: "text", limits: { stepLimit: 25, costLimit: 3, timeLimitSec: 0, commandTimeoutSec: 60 },
+    workspace: "/tmp/w/calc", outputDir: "/runs/r0", sandbox: "local",
+    settings: {
+      retries: 2, price: { inPerMTok: 2, outPerMTok: 8 }, requestTimeoutSec: 120,
+      sandbox: { kind: "local", network: "all", allowDomains: [], memLimitBytes: 2 ** 30, passEnv: ["HF_TOKEN"] },
+      evolution: { enabled: true, library: "/lib", fresh: false, reminder: "" },
+    },
+  };
+
+  test("reads back with its settings in the spec, nothing lost", () => {
+    writeFileSync(file, `${JSON.stringify(LEGACY)}\n${JSON.stringify({ type: "model_request", ts: 2, step: 1, messages: 2 })}\n`);
+    const [started, request] = readEvents(file);
+    expect(started).toEqual({
+      type: "run_started", ts: 1, runId: "r0", moltVersion: "0.1.0", workspace: "/tmp/w/calc", outputDir: "/runs/r0", sandbox: "local",
+      spec: {
+        repo: "/src/calc", base: "c".repeat(40), issue: "add() subtracts",
+        model: { name: "gpt-4.1", baseUrl: "http://127.0.0.1:8080/v1", actionFormat: "text", retries: 2, requestTimeoutSec: 120, price: { inPerMTok: 2, outPerMTok: 8 } },
+        limits: LEGACY.limits,
+        sandbox: LEGACY.settings.sandbox,
+        evolution: LEGACY.settings.evolution,
+      },
+    });
+    expect(request?.type).toBe("model_request");
   });
 });

@@ -18,8 +18,7 @@ const runStarted = (): EventOf<"run_started"> =>
     "run_started",
     runStartedFields({
       runId: "20260101-120000-abcd",
-      baseCommit: "0123456789abcdef0123456789abcdef01234567",
-      issue: "\n  add() subtracts instead of adding\n\nSteps to reproduce: call add(1, 2).",
+      spec: { base: "0123456789abcdef0123456789abcdef01234567", issue: "\n  add() subtracts instead of adding\n\nSteps to reproduce: call add(1, 2)." },
       workspace: "/tmp/molt-x/repo",
       outputDir: "/home/me/src/calc/molt-runs/20260101-120000-abcd",
     }),

@@ -66,9 +66,9 @@ describe("a mini-swe-agent-1 trajectory (```bash blocks)", () => {
       "run_finished",
     ]);
     const started = ofType(events, "run_started")[0]!;
-    expect(started).toMatchObject({ runId: "django__django-11099", repo: "", issue: "add() subtracts", model: "anthropic/claude-sonnet-4", actionFormat: "text" });
+    expect(started).toMatchObject({ runId: "django__django-11099", spec: { repo: "", issue: "add() subtracts", model: { name: "anthropic/claude-sonnet-4", actionFormat: "text" } } });
     expect(started.moltVersion).toBe("mini-swe-agent 1.9.0");
-    expect(started.limits).toMatchObject({ stepLimit: 250, costLimit: 3 });
+    expect(started.spec.limits).toMatchObject({ stepLimit: 250, costLimit: 3 });
     expect(ofType(events, "prompt")[0]).toMatchObject({ system: SYSTEM.content, task: TASK.content });
   });
 
@@ -131,7 +131,7 @@ describe("a bare list of messages (the oldest layout)", () => {
   test("reads with placeholders and ends Submitted when the agent submitted", () => {
     const events = convert(messages);
     const started = ofType(events, "run_started")[0]!;
-    expect(started).toMatchObject({ model: "", moltVersion: "mini-swe-agent", issue: "add() subtracts", actionFormat: "text" });
+    expect(started).toMatchObject({ moltVersion: "mini-swe-agent", spec: { issue: "add() subtracts", model: { name: "", actionFormat: "text" } } });
     expect(ofType(events, "command_finished").at(-1)?.output).toBe(`MINI_SWE_AGENT_FINAL_OUTPUT\n${PATCH}`);
     expect(ofType(events, "run_finished")[0]).toMatchObject({ exitStatus: "Submitted", patch: PATCH });
     expect(ofType(events, "model_response").map((event) => event.cost)).toEqual([0, 0]);
@@ -173,7 +173,7 @@ test("mini-SWE-agent 2 in text mode writes mini-swe-agent-1.1 too: without tool 
     messages: [SYSTEM, TASK, { role: "assistant", content: `${fence}mswea_bash_command\nls\n${fence}` }, { role: "user", content: observation(0, "a\n") }],
     trajectory_format: "mini-swe-agent-1.1",
   });
-  expect(ofType(events, "run_started")[0]?.actionFormat).toBe("text");
+  expect(ofType(events, "run_started")[0]?.spec.model.actionFormat).toBe("text");
   expect(ofType(events, "command_finished")[0]).toMatchObject({ step: 1, output: "a\n" });
 });
 
@@ -199,7 +199,7 @@ describe("a mini-swe-agent-1.1 trajectory (tool calls)", () => {
 
   test("tool calls become molt's ToolCalls, and every call of a reply runs in its step", () => {
     const events = convert(trajectory);
-    expect(ofType(events, "run_started")[0]).toMatchObject({ actionFormat: "tools", model: "gpt-5", issue: "add() subtracts\n[image_url]" });
+    expect(ofType(events, "run_started")[0]).toMatchObject({ spec: { issue: "add() subtracts\n[image_url]", model: { name: "gpt-5", actionFormat: "tools" } } });
     expect(ofType(events, "prompt")[0]?.task).toBe("Please solve this issue: add() subtracts\n[image_url]");
     expect(ofType(events, "model_response")[0]).toMatchObject({
       step: 1,

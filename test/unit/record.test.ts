@@ -47,7 +47,7 @@ test("a trajectory that names a molt run but has no events.jsonl beside it is co
   const dir = await tempDir();
   const file = join(dir, "r1.traj.json");
   await writeFile(file, JSON.stringify({ info: { exit_status: "Submitted", submission: "", molt: { runId: "r1", repo: "/src/app" } }, messages: [{ role: "user", content: "<issue>\nfix it\n</issue>" }] }));
-  expect(loadRecord(file).events[0]).toMatchObject({ type: "run_started", runId: "r1", repo: "/src/app", issue: "fix it" });
+  expect(loadRecord(file).events[0]).toMatchObject({ type: "run_started", runId: "r1", spec: { repo: "/src/app", issue: "fix it" } });
 });
 
 test("each kind of bad input is one line naming the file and what is wrong", async () => {

@@ -6,7 +6,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
-import { compareRuns, formatComparison } from "../../bin/runtime/replay/compare.ts";
+import { compareRuns } from "../../bin/runtime/replay/compare.ts";
+import { formatComparison } from "../../bin/ui/replay/comparison-text.ts";
+import { runStartedFields } from "../run-started.ts";
 import { normalizerFor } from "../../bin/runtime/replay/normalize.ts";
 import type { EventOf, MoltEvent } from "../../core/events/events.ts";
 import { ModelError } from "../../core/model.ts";
@@ -39,28 +41,7 @@ function started(step: number, command: string): EventOf<"command_started"> {
 }
 
 function runStarted(workspace: string, outputDir: string): EventOf<"run_started"> {
-  return {
-    type: "run_started",
-    ts,
-    runId: "r",
-    moltVersion: "0",
-    repo: "/repo",
-    baseCommit: "abc",
-    issue: "x",
-    model: "m",
-    actionFormat: "tools",
-    limits: { stepLimit: 0, costLimit: 0, timeLimitSec: 0, commandTimeoutSec: 60 },
-    workspace,
-    outputDir,
-    sandbox: "local",
-    settings: {
-      retries: 0,
-      price: { inPerMTok: 0, outPerMTok: 0 },
-      requestTimeoutSec: 60,
-      sandbox: { kind: "local", network: "all", allowDomains: [], memLimitBytes: 2 ** 30, passEnv: [] },
-      evolution: { enabled: true, fresh: false },
-    },
-  };
+  return { type: "run_started", ts, ...runStartedFields({ workspace, outputDir, sandbox: "local" }) };
 }
 
 function runFinished(patch: string, steps: number): EventOf<"run_finished"> {

@@ -3,8 +3,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { limitsOf, parseFlags, readIssue, type FlagName } from "../../bin/cli/run-flags.ts";
+import { parseFlags as parseTable, pick } from "../../bin/cli/flags.ts";
+import { limitsOf, readIssue, RUN_FLAGS } from "../../bin/cli/run-flags.ts";
 import { UsageError } from "../../bin/cli/usage-error.ts";
+
+type FlagName = keyof typeof RUN_FLAGS;
+
+/** The values of these flags, parsed against a table that holds only `allowed`. */
+function parseFlags(args: string[], allowed: readonly FlagName[]) {
+  return parseTable(pick(RUN_FLAGS, allowed), args).values;
+}
 
 const ALL: readonly FlagName[] = [
   "repo", "base", "issue", "issue-file", "model", "base-url", "output", "action-format", "step-limit", "cost-limit",

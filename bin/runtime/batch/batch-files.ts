@@ -2,7 +2,7 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import { ExitStatus } from "../../../core/events/events.ts";
-import { UsageError } from "../../cli/usage-error.ts";
+import { InputError } from "../input-error.ts";
 
 /** One entry of SWE-bench's preds.json. */
 export const Prediction = z.object({ instance_id: z.string(), model_name_or_path: z.string(), model_patch: z.string() });
@@ -62,12 +62,12 @@ export function readBatchFile<T>(file: string, schema: z.ZodType<T>, empty: T): 
   try {
     json = JSON.parse(readFileSync(file, "utf8"));
   } catch {
-    throw new UsageError(`${file} is not valid JSON; move it away to start the batch afresh`);
+    throw new InputError(`${file} is not valid JSON; move it away to start the batch afresh`);
   }
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new UsageError(`${file} is not a molt batch file (${issue?.path.join(".") || "its top"}: ${issue?.message ?? "invalid"})`);
+    throw new InputError(`${file} is not a molt batch file (${issue?.path.join(".") || "its top"}: ${issue?.message ?? "invalid"})`);
   }
   return parsed.data;
 }

@@ -1,18 +1,23 @@
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { mkdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
+import type { EventBus } from "../../../core/events/event-bus.ts";
+import { RunTally } from "../../../core/record/run-tally.ts";
+import type { ModelSpec, RunSpec } from "../../../core/run-spec.ts";
 import type { Workspace } from "../../../sandbox/workspace.ts";
 import { copyLibrary, mergeLibrary } from "../../../tools/library-merge.ts";
 import { ToolLibrary } from "../../../tools/library.ts";
+import { schedule } from "../scheduler.ts";
+import { WorkspacesAhead } from "../workspaces-ahead.ts";
+import type { BatchEvent } from "./batch-events.ts";
 import { BatchSummary, Predictions, predsFile, readBatchFile, summaryFile, writeJsonAtomically, type InstanceSummary } from "./batch-files.ts";
-import type { BatchProgress } from "./batch-progress.ts";
-import type { ChildStep } from "./child-steps.ts";
 import { ignoredPathsIn } from "./ignored-paths.ts";
-import { closeWorkers, runInstance, type ChildSettings } from "./instance-run.ts";
 import type { Instance } from "./instances.ts";
 import type { RepoSource } from "./repos.ts";
-import { isFinished, readRunOutcome } from "./run-outcome.ts";
-import { WorkspacesAhead } from "../workspaces-ahead.ts";
+import { WorkerPool } from "./worker-pool.ts";
+
+/** What every instance's run shares; its repository, commit, issue and setup are the instance's own. */
+export type InstanceTemplate = Omit<RunSpec, "repo" | "base" | "issue" | "setup">;
 
 export interface BatchPlan {
   /** The selected instances, in file order. */
@@ -20,33 +25,36 @@ export interface BatchPlan {
   outputDir: string;
   workers: number;
   repos: RepoSource;
-  child: Omit<ChildSettings, "library">;
+  template: InstanceTemplate;
   /** The library the instances share and grow; undefined with --fresh or --no-evolve. */
   sharedLibrary: string | undefined;
+  /** The worker program the batch's processes run (bin/cli/batch-worker.ts). */
+  workerEntry: string;
 }
 
 /**
  * Runs a batch: skips the instances an earlier run of it finished, sets aside the folders of
- * those it did not, and runs the rest on `workers` parallel worker processes (each runs its
- * instances one after another, as `molt run` would), writing preds.json and summary.json after
- * each instance. Returns the instances that did not finish.
+ * those it did not, and runs the rest on `workers` warm worker processes (each runs its instances
+ * one after another, in-process), writing preds.json and summary.json after each instance. Tells
+ * `progress` how it goes. Returns how many instances did not finish.
  */
-export async function runBatch(plan: BatchPlan, progress: BatchProgress, signal: AbortSignal): Promise<number> {
+export async function runBatch(plan: BatchPlan, progress: EventBus<BatchEvent>, signal: AbortSignal): Promise<number> {
   const { outputDir } = plan;
+  const modelName = plan.template.model.name;
   await mkdir(outputDir, { recursive: true });
   const preds = readBatchFile(predsFile(outputDir), Predictions, {});
-  const summary = readBatchFile(summaryFile(outputDir), BatchSummary, { model: plan.child.model, instances: {} });
-  summary.model = plan.child.model;
+  const summary = readBatchFile(summaryFile(outputDir), BatchSummary, { model: modelName, instances: {} });
+  summary.model = modelName;
 
   const queue: Instance[] = [];
   for (const instance of plan.instances) {
-    const runDir = join(outputDir, instance.instance_id);
-    if (preds[instance.instance_id] && isFinished(readRunOutcome(runDir))) continue;
-    if (existsSync(runDir)) await setAside(outputDir, instance.instance_id);
+    const id = instance.instance_id;
+    if (preds[id] && isFinished(summary.instances[id]?.exit_status)) continue;
+    if (existsSync(join(outputDir, id))) await setAside(outputDir, id);
     queue.push(instance);
   }
   const toRun = queue.length;
-  progress.emit("batch_started", { total: plan.instances.length, skipped: plan.instances.length - toRun, toRun, workers: plan.workers });
+  progress.emit({ type: "batch_started", total: plan.instances.length, skipped: plan.instances.length - toRun, toRun, workers: plan.workers });
 
   const shared = plan.sharedLibrary === undefined ? undefined : new ToolLibrary(plan.sharedLibrary);
   let libraryTurn: Promise<unknown> = Promise.resolve();
@@ -61,75 +69,79 @@ export async function runBatch(plan: BatchPlan, progress: BatchProgress, signal:
   };
 
   const ran: InstanceSummary[] = [];
+  const pool = new WorkerPool(plan.workerEntry);
   const ahead = new WorkspacesAhead((instance) => plan.repos.path(instance.repo));
-  const runOne = async (instance: Instance, worker: number, madeAhead: Promise<Workspace | undefined>): Promise<void> => {
+  const runOne = async (instance: Instance, worker: number): Promise<void> => {
+    const madeAhead = ahead.take(instance.instance_id);
     const id = instance.instance_id;
-    progress.emit("instance_started", { id, worker });
+    progress.emit({ type: "instance_started", id, worker });
     const started = performance.now();
     const runDir = join(outputDir, id);
     const privateLibrary = join(outputDir, ".libraries", id);
-    let lastError = "";
+    const tally = new RunTally();
+    let error = "";
     let repoDir: string | undefined;
     let workspace: Workspace | undefined;
     try {
       workspace = await madeAhead;
       repoDir = await plan.repos.path(instance.repo);
       const start = shared ? await withLibrary(shared, () => copyLibrary(shared, privateLibrary)) : undefined;
-      const onStep = (step: ChildStep) => progress.emit("instance_step", { id, worker, ...step });
-      const place = { repoDir, runDir, workspace: workspace?.path };
-      const exit = await runInstance(instance, place, { ...plan.child, library: shared ? privateLibrary : undefined }, signal, onStep);
-      lastError = exit.lastError;
+      const spec: RunSpec = {
+        ...plan.template,
+        repo: repoDir,
+        base: instance.base_commit,
+        issue: instance.problem_statement,
+        ...(instance.install_cmd ? { setup: instance.install_cmd } : {}),
+        model: modelFor(plan.template.model, id),
+        evolution: shared ? { ...plan.template.evolution, library: privateLibrary } : plan.template.evolution,
+      };
+      const end = await pool.run({ spec, output: runDir, ...(workspace ? { workspace: workspace.path } : {}) }, signal, (event) => {
+        tally.onEvent(event);
+        progress.emit({ type: "instance_event", id, worker, event });
+      });
+      error = end.error ?? "";
       if (shared && start) await withLibrary(shared, () => mergeLibrary(shared, privateLibrary, start));
-    } catch (error) {
-      lastError = error instanceof Error ? error.message.split("\n", 1)[0]! : String(error);
+    } catch (caught) {
+      error = caught instanceof Error ? caught.message.split("\n", 1)[0]! : String(caught);
     } finally {
       await rm(privateLibrary, { recursive: true, force: true });
       // A run that never started (its record is not there) never took its workspace over.
       if (workspace && !existsSync(join(runDir, "events.jsonl"))) await workspace.remove();
     }
-    const outcome = readRunOutcome(runDir);
+    const result = tally.result;
     const entry: InstanceSummary = {
       instance_id: id,
-      exit_status: outcome?.exitStatus ?? "Crashed",
-      reason: outcome ? outcome.reason : lastError || "the run left no record of its end",
-      steps: outcome?.steps ?? 0,
-      cost: outcome?.cost ?? 0,
+      exit_status: result?.exitStatus ?? "Crashed",
+      reason: result ? result.reason : error || "the run left no record of its end",
+      steps: result?.steps ?? 0,
+      cost: result?.cost ?? 0,
       ms: Math.round(performance.now() - started),
-      tools_created: outcome?.toolsCreated ?? [],
-      tools_used: outcome?.toolsUsed ?? {},
-      kept_tools_used: outcome?.keptToolsUsed ?? [],
-      ignored_paths_in_patch: outcome && repoDir ? await ignoredPathsIn(repoDir, outcome.patch) : [],
+      tools_created: result?.toolsCreated ?? [],
+      tools_used: result?.toolsUsed ?? {},
+      kept_tools_used: result?.keptToolsUsed ?? [],
+      ignored_paths_in_patch: result && repoDir ? await ignoredPathsIn(repoDir, result.patch) : [],
       run_dir: runDir,
     };
-    if (isFinished(outcome)) {
-      preds[id] = { instance_id: id, model_name_or_path: plan.child.model, model_patch: outcome.patch };
+    if (result && isFinished(result.exitStatus)) {
+      preds[id] = { instance_id: id, model_name_or_path: modelName, model_patch: result.patch };
       writeJsonAtomically(predsFile(outputDir), preds);
     }
     summary.instances[id] = entry;
     writeJsonAtomically(summaryFile(outputDir), summary);
     ran.push(entry);
-    progress.emit("instance_finished", { worker, done: ran.length, toRun, summary: entry });
+    progress.emit({ type: "instance_finished", worker, done: ran.length, toRun, summary: entry });
   };
 
-  let next = 0;
-  const worker = async (number: number): Promise<void> => {
-    while (!signal.aborted && next < queue.length) {
-      const instance = queue[next++]!;
-      const madeAhead = ahead.take(instance.instance_id);
-      // While this one runs, the workspaces of those the workers take next are made (one more than
-      // there are workers, so that short instances do not wait for a checkout).
-      ahead.prepare(queue.slice(next, next + plan.workers + 1));
-      await runOne(instance, number, madeAhead);
-    }
-  };
   try {
-    await Promise.all(Array.from({ length: Math.min(plan.workers, Math.max(queue.length, 1)) }, (_, index) => worker(index + 1)));
+    // While an instance runs, the workspaces of those the workers take next are made.
+    await schedule(queue, plan.workers, runOne, { signal, upcoming: (upcoming) => ahead.prepare(upcoming) });
   } finally {
-    await Promise.all([closeWorkers(), ahead.close()]);
+    await Promise.all([pool.close(), ahead.close()]);
   }
 
   const unfinished = plan.instances.filter((instance) => !preds[instance.instance_id]).length;
-  progress.emit("batch_finished", {
+  progress.emit({
+    type: "batch_finished",
     ran: ran.length,
     skipped: plan.instances.length - toRun,
     finished: plan.instances.length - unfinished,
@@ -137,6 +149,27 @@ export async function runBatch(plan: BatchPlan, progress: BatchProgress, signal:
     instances: plan.instances.map((instance) => summary.instances[instance.instance_id]).filter((entry): entry is InstanceSummary => entry !== undefined),
   });
   return unfinished;
+}
+
+/** An instance that ended and may be counted: anything but an interruption or a crash, which a batch runs again. */
+function isFinished(status: InstanceSummary["exit_status"] | undefined): boolean {
+  return status !== undefined && status !== "Interrupted" && status !== "Crashed";
+}
+
+/**
+ * `--model script:DIR` with a folder: each instance is served `DIR/<instance_id>.json`. A file
+ * serves every instance the same script.
+ */
+export function modelFor(model: ModelSpec, instanceId: string): ModelSpec {
+  if (model.script === undefined) return model;
+  const isFolder = (() => {
+    try {
+      return statSync(model.script).isDirectory();
+    } catch {
+      return false;
+    }
+  })();
+  return isFolder ? { ...model, script: join(model.script, `${instanceId}.json`) } : model;
 }
 
 /** An unfinished run's folder is moved, never mixed with a new run's records, and never deleted. */

@@ -1,7 +1,7 @@
 import { readFile, stat } from "node:fs/promises";
 import { extname } from "node:path";
 import { z } from "zod";
-import { UsageError } from "../../cli/usage-error.ts";
+import { InputError } from "../input-error.ts";
 
 /** A list of test names; the data sets often hold it as a JSON-encoded string. */
 const TestList = z.preprocess((value) => {
@@ -31,25 +31,25 @@ export const Instance = z.object({
 });
 export type Instance = z.infer<typeof Instance>;
 
-/** The instances of a JSON (a list), JSONL or Parquet file, in file order; any bad record is a UsageError naming it. */
+/** The instances of a JSON (a list), JSONL or Parquet file, in file order; any bad record is a InputError naming it. */
 export async function readInstances(file: string): Promise<Instance[]> {
   const info = await stat(file).catch(() => undefined);
-  if (!info) throw new UsageError(`cannot read the instances file ${file}: no such file`);
-  if (!info.isFile()) throw new UsageError(`cannot read the instances file ${file}: not a file`);
+  if (!info) throw new InputError(`cannot read the instances file ${file}: no such file`);
+  if (!info.isFile()) throw new InputError(`cannot read the instances file ${file}: not a file`);
   const records = extname(file).toLowerCase() === ".parquet" ? await parquetRecords(file) : textRecords(file, await readFile(file, "utf8"));
   const instances = records.map(({ where, value }) => {
     const parsed = Instance.safeParse(value);
     if (parsed.success) return parsed.data;
     const issue = parsed.error.issues[0];
     const field = issue?.path.join(".") || "the record";
-    throw new UsageError(`${file}${where}: not a SWE-bench instance (${field}: ${issue?.message ?? "invalid"})`);
+    throw new InputError(`${file}${where}: not a SWE-bench instance (${field}: ${issue?.message ?? "invalid"})`);
   });
   const seen = new Set<string>();
   for (const instance of instances) {
-    if (seen.has(instance.instance_id)) throw new UsageError(`${file}: the instance ${instance.instance_id} appears twice`);
+    if (seen.has(instance.instance_id)) throw new InputError(`${file}: the instance ${instance.instance_id} appears twice`);
     seen.add(instance.instance_id);
   }
-  if (instances.length === 0) throw new UsageError(`${file}: no instances`);
+  if (instances.length === 0) throw new InputError(`${file}: no instances`);
   return instances;
 }
 
@@ -66,9 +66,9 @@ function textRecords(file: string, text: string): RawRecord[] {
     try {
       list = JSON.parse(trimmed);
     } catch {
-      throw new UsageError(`${file}: not valid JSON`);
+      throw new InputError(`${file}: not valid JSON`);
     }
-    if (!Array.isArray(list)) throw new UsageError(`${file}: not a list of instances`);
+    if (!Array.isArray(list)) throw new InputError(`${file}: not a list of instances`);
     return list.map((value, index) => ({ where: `[${index}]`, value }));
   }
   const records: RawRecord[] = [];
@@ -77,7 +77,7 @@ function textRecords(file: string, text: string): RawRecord[] {
     try {
       records.push({ where: `:${index + 1}`, value: JSON.parse(line) });
     } catch {
-      throw new UsageError(`${file}:${index + 1}: not a JSON line`);
+      throw new InputError(`${file}:${index + 1}: not a JSON line`);
     }
   });
   return records;
@@ -89,7 +89,7 @@ async function parquetRecords(file: string): Promise<RawRecord[]> {
   try {
     rows = await parquetReadObjects({ file: await asyncBufferFromFile(file) });
   } catch (error) {
-    throw new UsageError(`${file}: not a readable Parquet file (${error instanceof Error ? error.message.split("\n", 1)[0] : String(error)})`);
+    throw new InputError(`${file}: not a readable Parquet file (${error instanceof Error ? error.message.split("\n", 1)[0] : String(error)})`);
   }
   return rows.map((value, index) => ({ where: `[row ${index}]`, value }));
 }

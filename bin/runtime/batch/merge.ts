@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { BatchSummary, Predictions, predsFile, readBatchFile, summaryFile, writeJsonAtomically } from "./batch-files.ts";
-import { UsageError } from "../../cli/usage-error.ts";
+import { InputError } from "../input-error.ts";
 
 export interface MergeResult {
   instances: number;
@@ -19,12 +19,12 @@ export async function mergeBatches(dirs: readonly string[], output: string): Pro
   const summary: BatchSummary = { model: "", instances: {} };
   const models = new Set<string>();
   for (const dir of dirs) {
-    if (!existsSync(predsFile(dir))) throw new UsageError(`${dir} holds no preds.json: not the output of molt batch`);
+    if (!existsSync(predsFile(dir))) throw new InputError(`${dir} holds no preds.json: not the output of molt batch`);
     const theirs = readBatchFile(predsFile(dir), Predictions, {});
     for (const [id, prediction] of Object.entries(theirs)) {
       const ours = preds[id];
       if (ours && (ours.model_patch !== prediction.model_patch || ours.model_name_or_path !== prediction.model_name_or_path)) {
-        throw new UsageError(`the instance ${id} is in ${from[id]} and ${dir} with different predictions; merge one of them only`);
+        throw new InputError(`the instance ${id} is in ${from[id]} and ${dir} with different predictions; merge one of them only`);
       }
       preds[id] = prediction;
       from[id] ??= dir;

@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { extname } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
-import { UsageError } from "../../cli/usage-error.ts";
+import { InputError } from "../input-error.ts";
 
 const RepoSettings = z.strictObject({
   install_cmd: z.string().min(1, "is empty").optional(),
@@ -15,22 +15,22 @@ export const RepoConfig = z.strictObject({
 });
 export type RepoConfig = z.infer<typeof RepoConfig>;
 
-/** Reads a JSON or YAML config file; anything wrong with it is a UsageError of one line. */
+/** Reads a JSON or YAML config file; anything wrong with it is a InputError of one line. */
 export async function readRepoConfig(file: string): Promise<RepoConfig> {
   const text = await readFile(file, "utf8").catch((error: NodeJS.ErrnoException) => {
-    throw new UsageError(`cannot read the config file ${file}: ${error.code === "ENOENT" ? "no such file" : (error.code ?? "failed")}`);
+    throw new InputError(`cannot read the config file ${file}: ${error.code === "ENOENT" ? "no such file" : (error.code ?? "failed")}`);
   });
   let value: unknown;
   try {
     value = extname(file).toLowerCase() === ".json" ? JSON.parse(text) : parseYaml(text);
   } catch (error) {
     const message = error instanceof Error ? error.message.split("\n", 1)[0]!.replace(/:$/, "") : String(error);
-    throw new UsageError(`${file}: not valid ${extname(file).toLowerCase() === ".json" ? "JSON" : "YAML or JSON"} (${message})`);
+    throw new InputError(`${file}: not valid ${extname(file).toLowerCase() === ".json" ? "JSON" : "YAML or JSON"} (${message})`);
   }
   const parsed = RepoConfig.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new UsageError(`${file}: not a molt config (${issue?.path.join(".") || "its top"}: ${issue?.message ?? "invalid"}); expected {"repos": {"owner/name": {"install_cmd": "...", "test_cmd": "..."}}}`);
+    throw new InputError(`${file}: not a molt config (${issue?.path.join(".") || "its top"}: ${issue?.message ?? "invalid"}); expected {"repos": {"owner/name": {"install_cmd": "...", "test_cmd": "..."}}}`);
   }
   return parsed.data;
 }

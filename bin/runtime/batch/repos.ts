@@ -4,7 +4,7 @@ import { homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { git } from "../../../sandbox/workspace.ts";
-import { UsageError } from "../../cli/usage-error.ts";
+import { InputError } from "../input-error.ts";
 
 /** Where repositories named `owner/name` are cloned once and kept: MOLT_REPO_CACHE, else ~/.cache/molt/repos. */
 export function repoCacheDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -41,12 +41,12 @@ export class RepoSource {
   check(repos: Iterable<string>): void {
     for (const repo of new Set(repos)) {
       const local = localPath(repo);
-      if (local !== undefined && !existsSync(local)) throw new UsageError(`the repository ${repo} does not exist`);
+      if (local !== undefined && !existsSync(local)) throw new InputError(`the repository ${repo} does not exist`);
       if (local === undefined && this.#reposDir !== undefined && !existsSync(join(this.#reposDir, folderName(repo)))) {
-        throw new UsageError(`no ${folderName(repo)} in --repos-dir ${this.#reposDir} (for the repository ${repo})`);
+        throw new InputError(`no ${folderName(repo)} in --repos-dir ${this.#reposDir} (for the repository ${repo})`);
       }
       if (local === undefined && this.#reposDir === undefined && !/^[\w.-]+\/[\w.-]+$/.test(repo)) {
-        throw new UsageError(`the repository "${repo}" is neither owner/name nor a local path`);
+        throw new InputError(`the repository "${repo}" is neither owner/name nor a local path`);
       }
     }
   }

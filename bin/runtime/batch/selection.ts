@@ -1,5 +1,3 @@
-import { UsageError } from "../../cli/usage-error.ts";
-
 export interface Selection {
   /** Matched against instance_id (a search, not a whole match). */
   filter: RegExp | undefined;
@@ -7,32 +5,6 @@ export interface Selection {
   slice: { start: number | undefined; end: number | undefined } | undefined;
   /** Keep the instances whose position in the file, modulo `count`, is `index`. */
   shard: { index: number; count: number } | undefined;
-}
-
-export function parseFilter(text: string | undefined): RegExp | undefined {
-  if (text === undefined) return undefined;
-  try {
-    return new RegExp(text);
-  } catch (error) {
-    throw new UsageError(`--filter is not a regular expression (got "${text}"): ${error instanceof Error ? error.message : String(error)}`);
-  }
-}
-
-export function parseSlice(text: string | undefined): Selection["slice"] {
-  if (text === undefined) return undefined;
-  const match = /^(-?\d+)?:(-?\d+)?$/.exec(text.trim());
-  if (!match) throw new UsageError(`--slice must be START:END, such as 0:10, :5 or 20: (got "${text}")`);
-  return { start: match[1] === undefined ? undefined : Number(match[1]), end: match[2] === undefined ? undefined : Number(match[2]) };
-}
-
-export function parseShard(text: string | undefined): Selection["shard"] {
-  if (text === undefined) return undefined;
-  const match = /^(\d+)\/(\d+)$/.exec(text.trim());
-  if (!match) throw new UsageError(`--shard must be I/N, such as 0/4 (got "${text}")`);
-  const index = Number(match[1]);
-  const count = Number(match[2]);
-  if (count < 1 || index >= count) throw new UsageError(`--shard I/N needs 0 <= I < N (got "${text}")`);
-  return { index, count };
 }
 
 /**

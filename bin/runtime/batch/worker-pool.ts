@@ -1,26 +1,25 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
+import type { MoltEvent } from "../../../core/events/events.ts";
 import { TYPE_FLAGS } from "../../../tools/node-flags.ts";
-import type { WorkerJob, WorkerReply, WorkerRequest } from "./worker-main.ts";
+import { WorkerReply, type WorkerJob, type WorkerRequest } from "./worker-protocol.ts";
 
-const WORKER_MAIN = fileURLToPath(new URL("./worker-main.ts", import.meta.url));
 /** How long a cancelled run has to end cleanly (Interrupted, its record saved) before its worker is killed. */
 const CANCEL_GRACE_MS = 10_000;
 /** How long a worker has to exit once the batch lets it go: it first removes the workspaces of its last runs, which can be large. */
 const CLOSE_GRACE_MS = 60_000;
 
-export interface WorkerExit {
-  exitCode: number;
-  /** The last line the run wrote on stderr: why it failed, when it did. */
-  lastError: string;
+/** How a job went on its worker: `error` says why when the run could not start, failed outside the agent, or the worker died. */
+export interface JobEnd {
+  error?: string;
 }
 
 /**
- * One long-lived worker process (worker-main.ts) that runs `molt run` in-process, one run at a
- * time. A crash ends only this worker: the run in flight returns exit code -1.
+ * One long-lived worker process that runs a batch's jobs in-process, one at a time, and sends each
+ * run's events back over its IPC channel. A crash ends only this worker: the job in flight ends
+ * with the crash as its error.
  */
-export class BatchWorker {
+class BatchWorker {
   readonly #child: ChildProcess;
   readonly #ready: Promise<boolean>;
   readonly #exited: Promise<void>;
@@ -28,10 +27,12 @@ export class BatchWorker {
   #lastStderr = "";
   #onReply: ((reply: WorkerReply) => void) | undefined;
 
-  constructor() {
-    this.#child = fork(WORKER_MAIN, [], {
+  constructor(entry: string) {
+    this.#child = fork(entry, [], {
       execArgv: TYPE_FLAGS,
-      // The worker's own stderr is read for its last line (a crash's why); a run's goes over IPC.
+      // Its own process group: the terminal's Ctrl-C is the batch's to handle, and the batch stops the runs.
+      detached: true,
+      // The worker's own stderr is read for its last line (a crash's why); a run's events come over IPC.
       stdio: ["ignore", "ignore", "pipe", "ipc"],
     });
     createInterface({ input: this.#child.stderr!, crlfDelay: Infinity }).on("line", (line) => {
@@ -44,13 +45,15 @@ export class BatchWorker {
       });
     });
     this.#ready = new Promise((resolve) => {
-      this.#child.on("message", (reply: WorkerReply) => {
-        if (reply.type === "ready") resolve(true);
-        else this.#onReply?.(reply);
+      this.#child.on("message", (message: unknown) => {
+        const reply = WorkerReply.safeParse(message);
+        if (!reply.success) return;
+        if (reply.data.type === "ready") resolve(true);
+        else this.#onReply?.(reply.data);
       });
       void this.#exited.then(() => resolve(false));
     });
-    // A run's end is told by its reply or the worker's exit; a failed send is neither.
+    // A job's end is told by its reply or the worker's exit; a failed send is neither.
     this.#child.on("error", () => undefined);
   }
 
@@ -58,8 +61,8 @@ export class BatchWorker {
     return this.#exit === undefined;
   }
 
-  /** Runs the job; each line the run prints goes to `onLine`. */
-  async run(job: WorkerJob, signal: AbortSignal, onLine: (line: string) => void): Promise<WorkerExit> {
+  /** Runs the job; each event of its run goes to `onEvent` as it happens. */
+  async run(job: WorkerJob, signal: AbortSignal, onEvent: (event: MoltEvent) => void): Promise<JobEnd> {
     if (!(await this.#ready)) return this.#crashed();
     let killTimer: NodeJS.Timeout | undefined;
     const onAbort = () => {
@@ -67,13 +70,13 @@ export class BatchWorker {
       killTimer ??= setTimeout(() => this.#child.kill("SIGKILL"), CANCEL_GRACE_MS);
     };
     try {
-      const done = new Promise<WorkerExit>((resolve) => {
+      const done = new Promise<JobEnd>((resolve) => {
         this.#onReply = (reply) => {
-          if (reply.type === "line") onLine(reply.line);
-          else if (reply.type === "done") resolve({ exitCode: reply.exitCode, lastError: reply.lastError });
+          if (reply.type === "event") onEvent(reply.event);
+          else if (reply.type === "done") resolve(reply.error === undefined ? {} : { error: reply.error });
         };
       });
-      this.#send({ type: "run", ...job });
+      this.#send({ type: "run", job });
       signal.addEventListener("abort", onAbort, { once: true });
       if (signal.aborted) onAbort();
       return await Promise.race([done, this.#exited.then(() => this.#crashed())]);
@@ -97,32 +100,39 @@ export class BatchWorker {
     if (this.#child.connected) this.#child.send(request);
   }
 
-  #crashed(): WorkerExit {
+  #crashed(): JobEnd {
     const why = this.#lastStderr ? `: ${this.#lastStderr}` : "";
-    return { exitCode: -1, lastError: `worker crashed (${this.#exit ?? "unknown"})${why}` };
+    return { error: `worker crashed (${this.#exit ?? "unknown"})${why}` };
   }
 }
 
 /**
- * A batch's workers: at most as many as runs in flight, each started when first needed, reused run
- * after run, and replaced after a crash.
+ * A batch's workers: at most as many as jobs in flight, each started when first needed, reused job
+ * after job, and replaced after a crash. `entry` is the worker program: a module that serves jobs
+ * over its IPC channel (bin/cli/batch-worker.ts), so that Node and molt's modules load once per
+ * worker rather than once per instance.
  */
 export class WorkerPool {
+  readonly #entry: string;
   readonly #idle: BatchWorker[] = [];
   readonly #all = new Set<BatchWorker>();
 
-  async run(job: WorkerJob, signal: AbortSignal, onLine: (line: string) => void): Promise<WorkerExit> {
+  constructor(entry: string) {
+    this.#entry = entry;
+  }
+
+  async run(job: WorkerJob, signal: AbortSignal, onEvent: (event: MoltEvent) => void): Promise<JobEnd> {
     let worker = this.#idle.pop();
     while (worker && !worker.alive) {
       this.#all.delete(worker);
       worker = this.#idle.pop();
     }
     if (!worker) {
-      worker = new BatchWorker();
+      worker = new BatchWorker(this.#entry);
       this.#all.add(worker);
     }
     try {
-      return await worker.run(job, signal, onLine);
+      return await worker.run(job, signal, onEvent);
     } finally {
       if (worker.alive) this.#idle.push(worker);
       else this.#all.delete(worker);

@@ -1,6 +1,6 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { MOLT_ROOT } from "../../../core/version.ts";
+import { MOLT_ROOT } from "../../../sandbox/molt-root.ts";
 import { commandEnv } from "../../../sandbox/command-env.ts";
 import { CommandExecutor, type ExecutionResult } from "../../../sandbox/command-executor.ts";
 import { DEFAULT_LIMITS } from "../../../sandbox/limits.ts";

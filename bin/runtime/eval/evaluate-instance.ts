@@ -9,7 +9,7 @@ import type { SandboxKind } from "../../../sandbox/sandbox-policy.ts";
 import { resolveSourceRepo, Workspace } from "../../../sandbox/workspace.ts";
 import type { Instance } from "../batch/instances.ts";
 import { EvalSandbox } from "./eval-sandbox.ts";
-import { shellQuote } from "../../ui/format.ts";
+import { shellQuote } from "../../../sandbox/shell-quote.ts";
 import { testCommandFor } from "./test-command.ts";
 
 export interface EvalJob {

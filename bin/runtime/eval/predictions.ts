@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
-import { UsageError } from "../../cli/usage-error.ts";
+import { InputError } from "../input-error.ts";
 
 const Prediction = z.object({
   instance_id: z.string().min(1),
@@ -23,7 +23,7 @@ export async function readPredictions(file: string): Promise<Predictions> {
     text = await readFile(file, "utf8");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new UsageError(`cannot read the predictions ${file}: ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a folder" : (code ?? "unreadable")}`);
+    throw new InputError(`cannot read the predictions ${file}: ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a folder" : (code ?? "unreadable")}`);
   }
   const records = recordsOf(file, text);
   const predictions: Predictions = new Map();
@@ -31,11 +31,11 @@ export async function readPredictions(file: string): Promise<Predictions> {
     const parsed = Prediction.safeParse(value);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw new UsageError(`${file}${where}: not a prediction (${issue?.path.join(".") || "the record"}: ${issue?.message ?? "invalid"})`);
+      throw new InputError(`${file}${where}: not a prediction (${issue?.path.join(".") || "the record"}: ${issue?.message ?? "invalid"})`);
     }
     const prediction: Prediction = parsed.data;
-    if (key !== undefined && key !== prediction.instance_id) throw new UsageError(`${file}${where}: the key ${key} holds the prediction for ${prediction.instance_id}`);
-    if (predictions.has(prediction.instance_id)) throw new UsageError(`${file}: two predictions for ${prediction.instance_id}`);
+    if (key !== undefined && key !== prediction.instance_id) throw new InputError(`${file}${where}: the key ${key} holds the prediction for ${prediction.instance_id}`);
+    if (predictions.has(prediction.instance_id)) throw new InputError(`${file}: two predictions for ${prediction.instance_id}`);
     predictions.set(prediction.instance_id, prediction.model_patch);
   }
   return predictions;
@@ -43,7 +43,7 @@ export async function readPredictions(file: string): Promise<Predictions> {
 
 function recordsOf(file: string, text: string): { where: string; value: unknown; key?: string }[] {
   const trimmed = text.trim();
-  if (trimmed === "") throw new UsageError(`${file}: empty`);
+  if (trimmed === "") throw new InputError(`${file}: empty`);
   if (trimmed.startsWith("{") || trimmed.startsWith("[")) {
     let whole: unknown;
     try {
@@ -64,7 +64,7 @@ function recordsOf(file: string, text: string): { where: string; value: unknown;
     try {
       return [{ where: `:${index + 1}`, value: JSON.parse(line) as unknown }];
     } catch {
-      throw new UsageError(`${file}:${index + 1}: not JSON`);
+      throw new InputError(`${file}:${index + 1}: not JSON`);
     }
   });
 }

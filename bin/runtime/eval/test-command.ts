@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { shellQuote } from "../../ui/format.ts";
+import { shellQuote } from "../../../sandbox/shell-quote.ts";
 
 /**
  * The command that runs an instance's tests: its own `test_cmd`; else, for tests named the pytest

@@ -2,7 +2,8 @@ import { render, type Instance } from "ink";
 import { createElement as h } from "react";
 import { formatCost, formatMs } from "../format.ts";
 import { themeFor, type ThemeName } from "../live/theme.ts";
-import type { BatchProgress } from "../../runtime/batch/batch-progress.ts";
+import type { EventSink } from "../../../core/events/event-bus.ts";
+import type { BatchEvent } from "../../runtime/batch/batch-events.ts";
 import { summaryTable } from "./batch-printer.ts";
 import { BatchApp } from "./batch-app.ts";
 import { BatchStore } from "./batch-store.ts";
@@ -17,16 +18,15 @@ export interface BatchLiveViewOptions {
 }
 
 /** The batch, live in the terminal (ink), until it ends; then a summary that stays: the counts and the table. */
-export class BatchLiveView {
+export class BatchLiveView implements EventSink<BatchEvent> {
   readonly store: BatchStore;
   readonly #instance: Instance;
   readonly #stdout: NodeJS.WriteStream;
 
-  constructor(progress: BatchProgress, options: BatchLiveViewOptions) {
+  constructor(options: BatchLiveViewOptions) {
     this.#stdout = options.stdout;
     const theme = themeFor(options.theme, process.env);
     this.store = new BatchStore({ draw: (summary, done, toRun) => finishedLine(summary, done, toRun, theme, false) });
-    this.store.follow(progress);
     const onInterrupt = (force: boolean) => {
       if (!force) return options.onInterrupt();
       // The runs still going were told to stop; they are killed as molt exits, their records up to date.
@@ -41,6 +41,10 @@ export class BatchLiveView {
       maxFps: 10,
       incrementalRendering: true,
     });
+  }
+
+  onEvent(event: BatchEvent): void {
+    this.store.onEvent(event);
   }
 
   /** Takes the live region away and prints what stays: any finished line not printed yet, the counts and the table. */

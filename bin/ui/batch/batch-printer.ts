@@ -1,20 +1,29 @@
-import { formatCost, formatMs } from "../format.ts";
+import type { EventSink } from "../../../core/events/event-bus.ts";
+import type { BatchEvent } from "../../runtime/batch/batch-events.ts";
 import type { InstanceSummary } from "../../runtime/batch/batch-files.ts";
-import type { BatchProgress } from "../../runtime/batch/batch-progress.ts";
+import { formatCost, formatMs } from "../format.ts";
 
 /** Plain lines for a batch: one when it starts, one per finished instance, and a table at the end. */
-export function printBatchProgress(progress: BatchProgress, out: { write(text: string): unknown }): void {
-  progress.on("batch_started", ({ total, skipped, toRun, workers }) => {
-    const already = skipped > 0 ? `, ${skipped} already finished` : "";
-    out.write(`batch    ${total} instances${already}: running ${toRun} on ${workers} worker${workers === 1 ? "" : "s"}\n`);
-  });
-  progress.on("instance_finished", ({ done, toRun, summary }) => {
-    out.write(`[${done}/${toRun}] ${instanceLine(summary)}\n`);
-  });
-  progress.on("batch_finished", ({ instances, finished, unfinished }) => {
-    if (instances.length > 0) out.write(`\n${summaryTable(instances)}`);
-    out.write(`${finished} finished${unfinished > 0 ? `, ${unfinished} not (run the same command again to retry them)` : ""}\n`);
-  });
+export class BatchPrinter implements EventSink<BatchEvent> {
+  readonly #out: { write(text: string): unknown };
+
+  constructor(out: { write(text: string): unknown }) {
+    this.#out = out;
+  }
+
+  onEvent(event: BatchEvent): void {
+    const out = this.#out;
+    if (event.type === "batch_started") {
+      const { total, skipped, toRun, workers } = event;
+      const already = skipped > 0 ? `, ${skipped} already finished` : "";
+      out.write(`batch    ${total} instances${already}: running ${toRun} on ${workers} worker${workers === 1 ? "" : "s"}\n`);
+    } else if (event.type === "instance_finished") {
+      out.write(`[${event.done}/${event.toRun}] ${instanceLine(event.summary)}\n`);
+    } else if (event.type === "batch_finished") {
+      if (event.instances.length > 0) out.write(`\n${summaryTable(event.instances)}`);
+      out.write(`${event.finished} finished${event.unfinished > 0 ? `, ${event.unfinished} not (run the same command again to retry them)` : ""}\n`);
+    }
+  }
 }
 
 function instanceLine(entry: InstanceSummary): string {

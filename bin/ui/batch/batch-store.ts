@@ -1,5 +1,6 @@
 import type { InstanceStatus, InstanceSummary } from "../../runtime/batch/batch-files.ts";
-import type { BatchProgress, BatchProgressEvents } from "../../runtime/batch/batch-progress.ts";
+import type { EventSink } from "../../../core/events/event-bus.ts";
+import type { BatchEvent, BatchEventOf } from "../../runtime/batch/batch-events.ts";
 import { Redraws } from "../live/redraws.ts";
 
 /** What one worker is doing: nothing, or an instance since `startedAt`, at its latest step. */
@@ -12,14 +13,14 @@ export interface WorkerView {
   cost: number;
 }
 
-export type BatchEnd = BatchProgressEvents["batch_finished"][0];
+export type BatchEnd = BatchEventOf<"batch_finished">;
 
 /**
  * The batch as its progress events tell it, for the live view: the workers, the counts, the
  * time per instance so far, and the finished instances waiting to be printed into the scrollback.
  * Redraws are coalesced to one per 50 ms, however fast the workers report.
  */
-export class BatchStore extends Redraws {
+export class BatchStore extends Redraws implements EventSink<BatchEvent> {
   startedAt: number;
   total = 0;
   skipped = 0;
@@ -45,35 +46,48 @@ export class BatchStore extends Redraws {
     this.startedAt = this.#now();
   }
 
-  follow(progress: BatchProgress): void {
-    progress.on("batch_started", (event) => {
-      Object.assign(this, { total: event.total, skipped: event.skipped, toRun: event.toRun, workerCount: event.workers });
-      this.startedAt = this.#now();
-      this.schedule();
-    });
-    progress.on("instance_started", ({ id, worker }) => {
-      this.workers.set(worker, { id, startedAt: this.#now(), step: 0, command: undefined, cost: 0 });
-      this.schedule();
-    });
-    progress.on("instance_step", ({ id, worker, step, command, cost }) => {
-      const view = this.workers.get(worker);
-      if (view?.id === id) Object.assign(view, { step, command, cost });
-      this.schedule();
-    });
-    progress.on("instance_finished", ({ worker, done, toRun, summary }) => {
-      if (this.workers.get(worker)?.id === summary.instance_id) this.workers.delete(worker);
-      this.done = done;
-      this.statuses.set(summary.exit_status, (this.statuses.get(summary.exit_status) ?? 0) + 1);
-      this.finishedCost += summary.cost;
-      this.finishedMs += summary.ms;
-      this.committed.push(this.#draw(summary, done, toRun));
-      this.schedule();
-    });
-    progress.on("batch_finished", (end) => {
-      this.end = end;
-      this.workers.clear();
-      this.changed();
-    });
+  onEvent(event: BatchEvent): void {
+    switch (event.type) {
+      case "batch_started":
+        Object.assign(this, { total: event.total, skipped: event.skipped, toRun: event.toRun, workerCount: event.workers });
+        this.startedAt = this.#now();
+        this.schedule();
+        break;
+      case "instance_started":
+        this.workers.set(event.worker, { id: event.id, startedAt: this.#now(), step: 0, command: undefined, cost: 0 });
+        this.schedule();
+        break;
+      case "instance_event":
+        this.#follow(event);
+        break;
+      case "instance_finished": {
+        const { worker, done, toRun, summary } = event;
+        if (this.workers.get(worker)?.id === summary.instance_id) this.workers.delete(worker);
+        this.done = done;
+        this.statuses.set(summary.exit_status, (this.statuses.get(summary.exit_status) ?? 0) + 1);
+        this.finishedCost += summary.cost;
+        this.finishedMs += summary.ms;
+        this.committed.push(this.#draw(summary, done, toRun));
+        this.schedule();
+        break;
+      }
+      case "batch_finished":
+        this.end = event;
+        this.workers.clear();
+        this.changed();
+        break;
+    }
+  }
+
+  /** A running instance's step: asking the model (no command), a reply's cost, or a command started. */
+  #follow({ id, worker, event }: BatchEventOf<"instance_event">): void {
+    const view = this.workers.get(worker);
+    if (view?.id !== id) return;
+    if (event.type === "model_request") Object.assign(view, { step: event.step, command: undefined });
+    else if (event.type === "model_response") view.cost += event.cost;
+    else if (event.type === "command_started") Object.assign(view, { step: event.step, command: event.command });
+    else return;
+    this.schedule();
   }
 
   /** What the batch has cost so far: the finished instances and what the running ones have spent. */

@@ -1,5 +1,5 @@
 import type { EventOf, ExitStatus, MoltEvent } from "../../../core/events/events.ts";
-import { shellQuote } from "../format.ts";
+import { shellQuote } from "../../../sandbox/shell-quote.ts";
 
 /** One line of a step's transcript besides its command: a tool event, a retry, a format error, a limit. */
 export interface StepNote {
@@ -94,12 +94,12 @@ export function applyEvent(view: RunView, event: MoltEvent): StepView | undefine
     case "run_started":
       Object.assign(view, {
         runId: event.runId,
-        repo: event.repo,
-        issueLine: event.issue.trim().split("\n", 1)[0] ?? "",
-        model: event.model,
+        repo: event.spec.repo,
+        issueLine: event.spec.issue.trim().split("\n", 1)[0] ?? "",
+        model: event.spec.model.name,
         sandbox: event.sandbox,
-        stepLimit: event.limits.stepLimit,
-        costLimit: event.limits.costLimit,
+        stepLimit: event.spec.limits.stepLimit,
+        costLimit: event.spec.limits.costLimit,
         outputDir: event.outputDir,
         startedAt: event.ts,
       });

@@ -13,7 +13,7 @@ export function headerRows(record: RunRecord, timeline: Timeline, theme: Theme, 
   const started = record.events.find((event) => event.type === "run_started");
   const from = record.kind === "mini-swe-agent" ? `a mini-SWE-agent trajectory (${record.file})` : `run ${run.runId}`;
   const rows = rowsOf(`molt replay · ${from}`, columns, { color: theme.accent, bold: true });
-  if (run.repo !== "") rows.push(...rowsOf(`repo   ${run.repo}${started?.type === "run_started" ? ` @ ${started.baseCommit.slice(0, 10)}` : ""}`, columns));
+  if (run.repo !== "") rows.push(...rowsOf(`repo   ${run.repo}${started?.type === "run_started" ? ` @ ${started.spec.base.slice(0, 10)}` : ""}`, columns));
   if (run.issueLine !== "") rows.push(...rowsOf(`issue  ${run.issueLine}`, columns));
   if (run.model !== "") rows.push(...rowsOf(`model  ${run.model}${run.sandbox === "" ? "" : ` · ${run.sandbox}`}`, columns));
   if (run.setup) rows.push(...rowsOf(setupLine(run.setup, columns), columns));

@@ -50,7 +50,7 @@ export function buildTimeline(events: readonly MoltEvent[]): Timeline {
 
   let baseCommit = "";
   for (const event of events) {
-    if (event.type === "run_started") baseCommit = event.baseCommit;
+    if (event.type === "run_started") baseCommit = event.spec.base;
     if (event.type === "snapshot") {
       snapshots.set(event.step, event.commit);
       continue;

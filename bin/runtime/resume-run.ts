@@ -1,0 +1,80 @@
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { readEvents, repairEvents } from "../../core/events/events-file.ts";
+import type { EventOf, MoltEvent } from "../../core/events/events.ts";
+import { priceOf } from "../../core/pricing.ts";
+import { createRunFolder } from "../../core/record/run-folder.ts";
+import type { RunSpec } from "../../core/run-spec.ts";
+import { resolveSourceRepo, Workspace, WorkspaceError } from "../../sandbox/workspace.ts";
+import { InputError } from "./input-error.ts";
+import { checkedScript } from "./run-model.ts";
+import { checkSandbox } from "./run-sandbox.ts";
+import { Run, type PreparedRun, type RunOptions } from "./run.ts";
+
+/** What a resumed run may change: where its model answers from. */
+export interface ResumeChanges {
+  /** Another model, or the same one with a new key. */
+  model?: string | undefined;
+  /** Another endpoint. */
+  baseUrl?: string | undefined;
+}
+
+/**
+ * A run that was interrupted or killed, ready to carry on from its last completed step in its own
+ * workspace, with the spec it recorded (read back whole) and the changes asked for.
+ */
+export async function prepareResume(dirArg: string, changes: ResumeChanges, options: Omit<RunOptions, "output" | "workspace"> = {}): Promise<PreparedRun> {
+  const dir = resolve(dirArg);
+  const eventsPath = join(dir, "events.jsonl");
+  if (!existsSync(eventsPath)) throw new InputError(`${dirArg} is not a molt run: it has no events.jsonl`);
+  let events: MoltEvent[];
+  try {
+    events = readEvents(eventsPath);
+  } catch (error) {
+    throw new InputError(`${dirArg} is not a readable molt run: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const started = events[0];
+  if (started?.type !== "run_started") throw new InputError(`${dirArg} is not a molt run: its record does not start with run_started`);
+  const last = events.findLast((event): event is EventOf<"run_finished"> => event.type === "run_finished");
+  const lastResume = events.findLastIndex((event) => event.type === "run_resumed");
+  if (last && events.lastIndexOf(last) > lastResume && last.exitStatus !== "Interrupted") {
+    throw new InputError(`the run already ended (${last.exitStatus}); there is nothing to resume`);
+  }
+  if (!events.some((event) => event.type === "prompt")) throw new InputError("the run ended before its first step; start it again with molt run");
+
+  const spec = resumedSpec(started.spec, changes);
+  const script = await checkedScript(spec.model);
+  checkSandbox(spec);
+  try {
+    const workspace = await Workspace.reopen(started.workspace, spec.base);
+    // A setup step's changes stay out of the agent's patch on resume too.
+    const setup = events.find((event): event is EventOf<"setup_finished"> => event.type === "setup_finished");
+    if (setup?.startCommit) workspace.startFrom(setup.startCommit);
+    const source = await resolveSourceRepo(spec.repo, spec.base);
+    repairEvents(eventsPath);
+    const folder = createRunFolder(dir, started.runId);
+    return new Run(spec, { source, folder, workspace, script, options: { ...options, output: dir }, continuation: { events } });
+  } catch (error) {
+    if (error instanceof WorkspaceError) throw new InputError(error.message);
+    throw error;
+  }
+}
+
+/** The recorded spec with the changes: a new model is priced as that model, and a script needs no endpoint. */
+function resumedSpec(recorded: RunSpec & { base: string }, changes: ResumeChanges): RunSpec & { base: string } {
+  if (changes.model === undefined && changes.baseUrl === undefined) return recorded;
+  const { baseUrl: recordedUrl, script: recordedScript, ...model } = recorded.model;
+  const name = changes.model ?? recorded.model.name;
+  const script = changes.model === undefined ? recordedScript : changes.model.startsWith("script:") ? changes.model.slice("script:".length) : undefined;
+  const baseUrl = changes.baseUrl ?? (script !== undefined ? undefined : recordedUrl);
+  return {
+    ...recorded,
+    model: {
+      ...model,
+      name,
+      ...(script !== undefined ? { script } : {}),
+      ...(baseUrl !== undefined ? { baseUrl } : {}),
+      price: name !== recorded.model.name ? priceOf(name) : recorded.model.price,
+    },
+  };
+}
