@@ -35,8 +35,8 @@ const DNS_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 const count = (most: number) =>
   z.string().regex(/^[1-9]\d*$/, "must be a whole number of 1 or more").transform(Number).refine((n) => n <= most, `must be ${most} or fewer`);
 
-const BATCH_FLAGS = {
-  instances: flag({ value: "FILE", schema: z.string().min(1, "must name a file").optional(), help: "the instances: instance_id, repo, base_commit, problem_statement, and optionally install_cmd (run before the agent, with network: molt run --setup)" }),
+export const BATCH_FLAGS = {
+  instances: flag({ value: "FILE", schema: z.string().min(1, "must name a file").optional(), help: "the instances: instance_id, repo, base_commit, problem_statement, and optionally install_cmd (run in the workspace before the agent, with network)" }),
   output: flag({ ...RUN_FLAGS.output, help: "where the runs, preds.json and summary.json go" }),
   model: flag({ ...RUN_FLAGS.model, help: "the model (or MOLT_MODEL); script:DIR serves DIR/<instance_id>.json to each instance, script:FILE the same script to all" }),
   "base-url": flag({ ...RUN_FLAGS["base-url"], help: "an OpenAI-compatible endpoint (or OPENAI_BASE_URL)" }),

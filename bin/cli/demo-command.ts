@@ -9,7 +9,7 @@ import { displayOf, evolutionOf, limitsOf, modelSpecOf, RUN_FLAGS, sandboxOf } f
 import { EVOLUTION_FLAGS, EVOLUTION_TEXT, LIVE_KEYS } from "./run-command.ts";
 import { bwrapProblem } from "../../sandbox/bwrap.ts";
 
-const DEMO_FLAGS = pick(RUN_FLAGS, [
+export const DEMO_FLAGS = pick(RUN_FLAGS, [
   "action-format", "step-limit", "cost-limit", "time-limit", "timeout", "retries", "output", "json", "plain", "confirm", "theme",
   "screen-reader", "keep", "sandbox", "mem-limit", "evolved", "fresh", "no-evolve", "reminder", "help",
 ]);

@@ -13,7 +13,7 @@ import { RUN_FLAGS } from "./run-flags.ts";
 import { onInterrupt } from "./signals.ts";
 import { UsageError } from "./usage-error.ts";
 
-const EVAL_FLAGS = {
+export const EVAL_FLAGS = {
   instances: flag({
     value: "FILE",
     schema: z.string({ error: "is missing: pass --instances FILE (JSON, JSONL or Parquet)" }).min(1, "must name a file"),

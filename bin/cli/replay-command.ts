@@ -6,7 +6,7 @@ import { isInteractive, type CommandIO } from "./io.ts";
 import { RUN_FLAGS } from "./run-flags.ts";
 import { UsageError } from "./usage-error.ts";
 
-const REPLAY_FLAGS = {
+export const REPLAY_FLAGS = {
   print: flag({ schema: z.boolean().default(false), help: "the timeline as text: each step's thought, command, clipped output and exit code, each tool event with its verdict, the end, and the evolution summary" }),
   json: flag({ schema: z.boolean().default(false), help: "the run's events, one JSON line each" }),
   checkout: flag({

@@ -6,7 +6,7 @@ import { presentRun, viewKindOf } from "./run-display.ts";
 import { RUN_FLAGS } from "./run-flags.ts";
 import { UsageError } from "./usage-error.ts";
 
-const RESUME_FLAGS = {
+export const RESUME_FLAGS = {
   model: flag({ value: "NAME", schema: z.string().min(1, "must name a model").optional(), help: "another model (or the same one with a new key); default: the run's own" }),
   "base-url": flag({ ...RUN_FLAGS["base-url"], help: "another endpoint; default: the run's own" }),
   ...pick(RUN_FLAGS, ["json", "keep", "apply", "help"]),

@@ -8,7 +8,7 @@ import type { CommandIO } from "./io.ts";
 import { RUN_FLAGS } from "./run-flags.ts";
 import { UsageError } from "./usage-error.ts";
 
-const RUNS_FLAGS = {
+export const RUNS_FLAGS = {
   json: flag({ schema: z.boolean().default(false), help: "an array of objects, one per run, instead of the table" }),
   ...pick(RUN_FLAGS, ["help"]),
 };

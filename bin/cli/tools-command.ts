@@ -7,14 +7,15 @@ import type { CommandIO } from "./io.ts";
 import { RUN_FLAGS } from "./run-flags.ts";
 import { UsageError } from "./usage-error.ts";
 
-const TOOLS_FLAGS = pick(RUN_FLAGS, ["evolved", "help"]);
+export const TOOLS_FLAGS = pick(RUN_FLAGS, ["evolved", "help"]);
 
 export function toolsHelp(): string {
   return `Usage: molt tools <action> [NAME] [--evolved DIR]
 
 The tools the agent wrote and kept, and the history of every version it wrote.
 
-  list              every tool: its version, status (kept, rejected, removed), uses, the run that made it
+  list              every tool: its version, status (kept, rejected, removed), uses, and the run
+                    that made it
   show NAME[@vN]    the source of the kept version, or of version N
   log NAME          every version, with why it was rejected and a diff against the version before
   rm NAME           take the tool out of the library (its history stays)
