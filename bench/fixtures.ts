@@ -1,6 +1,7 @@
 // What the benchmarks build their runs from. (Benchmarks, like shipped code, never import test/.)
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import { loadConfiguration } from "../core/config/configuration.ts";
 import type { EventOf } from "../core/events/events.ts";
 import type { RunSpec } from "../core/run-spec.ts";
 
@@ -20,9 +21,10 @@ export function startedFields(fields: { runId: string; outputDir: string; spec?:
       repo: "/src/bench",
       base: "0".repeat(40),
       issue: "bench",
-      model: { name: "bench", actionFormat: "tools", retries: 0, requestTimeoutSec: 60, price: { inPerMTok: 0, outPerMTok: 0 } },
+      agent: loadConfiguration([]).agent,
+      model: { name: "bench", actionFormat: "tools", retries: 0, requestTimeoutSec: 60, price: { inPerMTok: 0, outPerMTok: 0 }, kwargs: {} },
       limits: { stepLimit: 0, costLimit: 0, timeLimitSec: 0, commandTimeoutSec: 60 },
-      sandbox: { kind: "local", network: "all", allowDomains: [], memLimitBytes: 2 ** 30, passEnv: [] },
+      sandbox: { kind: "local", network: "all", allowDomains: [], memLimitBytes: 2 ** 30, passEnv: [], env: {} },
       evolution: { enabled: true, fresh: false },
       ...fields.spec,
     },

@@ -33,9 +33,9 @@ function* stepEvents(step: number): Generator<NewEvent> {
   const words = "I will look at the failing test and the function it calls, then fix the off-by-one".split(" ");
   for (const word of words) yield { type: "model_delta", step, text: `${word} ` };
   yield { type: "model_response", step, content: words.join(" "), toolCalls: [], usage: { promptTokens: 1000 + step * 50, completionTokens: 40 }, cost: 0.001, ms: 300 };
-  yield { type: "command_started", step, command: `grep -rn "needle" src/ | head -${step % 50}` };
+  yield { type: "command_started", step, call: 0, command: `grep -rn "needle" src/ | head -${step % 50}` };
   const output = Array.from({ length: 60 }, (_, line) => `src/file${line}.ts:${line}: const needle = ${step * line};`).join("\n");
-  yield { type: "command_finished", step, exitCode: 0, ms: 12, output, outputTail: "", elidedChars: 0, timedOut: false, notes: [] };
+  yield { type: "command_finished", step, call: 0, exitCode: 0, ms: 12, output, outputTail: "", elidedChars: 0, timedOut: false, notes: [] };
 }
 
 const gc = (): void => {

@@ -39,13 +39,13 @@ function writeRun(dir: string, index: number): void {
     emit({ type: "model_request", step, messages: step * 2 });
     const call = { id: `call_${step}`, name: "bash", arguments: JSON.stringify({ command: "grep -n token src/parser.ts" }) };
     emit({ type: "model_response", step, content: thought, toolCalls: [call], usage: { promptTokens: 9000, completionTokens: 120 }, cost: 0.001, ms: 900 });
-    emit({ type: "command_started", step, command: "grep -n token src/parser.ts" });
+    emit({ type: "command_started", step, call: 0, command: "grep -n token src/parser.ts" });
     if (step % 100 === 0) {
       emit({ type: "tool_written", step, name: `tool_${step}`, version: 1, kind: "tool", sha: "x", source: "export default 1;\n" });
       emit({ type: "tool_validated", step, name: `tool_${step}`, version: 1, ok: true, diagnostics: [], ms: 20 });
       emit({ type: "tool_loaded", step, name: `tool_${step}`, version: 1, ms: 25, usage: `tool_${step} --x <string>` });
     }
-    emit({ type: "command_finished", step, exitCode: 0, ms: 12, output, outputTail: "", elidedChars: 0, timedOut: false, notes: ["[molt] Reflect: would a tool help?"] });
+    emit({ type: "command_finished", step, call: 0, exitCode: 0, ms: 12, output, outputTail: "", elidedChars: 0, timedOut: false, notes: ["[molt] Reflect: would a tool help?"] });
   }
   if (index % 10 !== 0) {
     const totals = { steps, promptTokens: 9000 * steps, completionTokens: 120 * steps, cost: 0.001 * steps, apiCalls: steps, elapsedMs: 1000 * steps };

@@ -16,6 +16,7 @@ const COMMANDS: Record<string, () => Promise<{ command: Command; help: () => str
   tools: async () => import("./cli/tools-command.ts").then((m) => ({ command: m.toolsCommand, help: m.toolsHelp })),
   batch: async () => import("./cli/batch-command.ts").then((m) => ({ command: m.batchCommand, help: m.batchHelp })),
   eval: async () => import("./cli/eval-command.ts").then((m) => ({ command: m.evalCommand, help: m.evalHelp })),
+  config: async () => import("./cli/config-command.ts").then((m) => ({ command: m.configCommand, help: m.configHelp })),
 };
 const NAMES = Object.keys(COMMANDS).join(", ");
 

@@ -1,16 +1,14 @@
-import { isSubmission, parseAction } from "./actions.ts";
+import { afterMarker, isSubmission, parseActions, type Action } from "./actions.ts";
 import { outcomeOf, type Environment } from "./environment.ts";
 import type { EventBus } from "./events/event-bus.ts";
 import type { ExitStatus, Totals } from "./events/events.ts";
-import type { ActionFormat, Limits } from "./run-spec.ts";
-import { assistantMessage, type Message } from "./messages.ts";
+import { assistantMessage, formatErrorMessage, type Message } from "./messages.ts";
 import { ModelAborted, ModelError, type Model, type ModelReply } from "./model.ts";
-import { renderObservation } from "./observation.ts";
-import { formatErrorPrompt, rejectionPrompt, systemPrompt, taskPrompt } from "./prompts.ts";
+import { observedOutput, withNotes } from "./observation.ts";
+import { rejectionPrompt, type Prompts, type RunCounters } from "./prompts.ts";
 import type { RestoredRun } from "./record/resume.ts";
+import type { ActionFormat, AgentSpec, Limits } from "./run-spec.ts";
 import type { StepGate } from "./step-gate.ts";
-
-export const FORMAT_ERRORS_IN_A_ROW = 3;
 
 export interface AgentOptions {
   model: Model;
@@ -18,13 +16,17 @@ export interface AgentOptions {
   bus: EventBus;
   actionFormat: ActionFormat;
   limits: Limits;
-  signal?: AbortSignal;
+  /** The configuration's rules: the format-error limit, the text format's action_regex. */
+  agent: Pick<AgentSpec, "formatErrorLimit" | "actionRegex">;
+  /** The configuration's templates, compiled. */
+  prompts: Prompts;
+  signal?: AbortSignal | undefined;
   /** More system prompt, from layers around the environment (the self-evolution instructions). */
-  extraInstructions?: string;
+  extraInstructions?: string | undefined;
   /** Carry on a run from its record instead of starting it (`molt resume`). */
-  restored?: RestoredRun;
+  restored?: RestoredRun | undefined;
   /** Someone watching who may pause the run or decide about each command. */
-  gate?: StepGate;
+  gate?: StepGate | undefined;
 }
 
 export interface AgentOutcome {
@@ -35,80 +37,109 @@ export interface AgentOutcome {
   totals: Totals;
 }
 
+type End = { exitStatus: ExitStatus; reason: string };
+
+const INTERRUPTED: End = { exitStatus: "Interrupted", reason: "the run was interrupted" };
+
+/** What a command the run never got to is told, as mini-SWE-agent tells it. */
+const NOT_RUN = { output: "", returncode: -1, exception_info: "action was not executed" };
+
 /**
- * mini-SWE-agent's loop: a linear history; each reply holds one bash command, which runs
- * and whose output comes back as the next message, until the agent submits or a limit ends it.
+ * mini-SWE-agent's loop: a linear history; each reply holds bash commands (one ```bash block, or
+ * any number of `bash` tool calls, run in order), whose outputs come back as the next messages,
+ * until the agent submits or a limit ends it. A reply without a runnable command is not kept: the
+ * model is told why instead, and too many such replies in a row end the run.
  */
 export class Agent {
   readonly #options: AgentOptions;
   readonly #messages: Message[] = [];
   readonly #totals: Totals = { steps: 0, promptTokens: 0, completionTokens: 0, cost: 0, apiCalls: 0, elapsedMs: 0 };
   #formatErrors = 0;
+  #started = 0;
+  #task = "";
 
   constructor(options: AgentOptions) {
     this.#options = options;
   }
 
   async run(issue: string): Promise<AgentOutcome> {
-    const { actionFormat, bus, restored } = this.#options;
-    const started = performance.now() - (restored?.totals.elapsedMs ?? 0);
-    let end: { exitStatus: ExitStatus; reason: string };
+    const { bus, restored, prompts, extraInstructions } = this.#options;
+    this.#task = issue;
+    this.#started = performance.now() - (restored?.totals.elapsedMs ?? 0);
+    let end: End;
     try {
       if (restored) {
         this.#messages.push(...restored.messages);
         Object.assign(this.#totals, restored.totals);
         this.#formatErrors = restored.formatErrorsInARow;
-        const finished = restored.pending ? await this.#handle(restored.lastStep, restored.pending) : undefined;
-        end = finished ?? (await this.#loop(started));
+        const finished = restored.pending ? await this.#handle(restored.lastStep, restored.pending.reply, restored.pending.from) : undefined;
+        end = finished ?? (await this.#loop());
       } else {
-        const system = systemPrompt(actionFormat, this.#options.extraInstructions);
-        const task = taskPrompt(issue, actionFormat);
+        const rendered = prompts.system(issue, this.#counters());
+        const system = extraInstructions ? `${rendered}\n\n${extraInstructions}` : rendered;
+        const task = prompts.instance(issue, this.#counters());
         bus.emit({ type: "prompt", system, task });
         this.#messages.push({ role: "system", content: system }, { role: "user", content: task });
-        end = await this.#loop(started);
+        end = await this.#loop();
       }
     } catch (error) {
-      if (error instanceof ModelAborted || this.#options.signal?.aborted) end = { exitStatus: "Interrupted", reason: "the run was interrupted" };
+      if (error instanceof ModelAborted || this.#options.signal?.aborted) end = INTERRUPTED;
       else if (error instanceof ModelError) end = { exitStatus: "ModelError", reason: error.message };
       else end = { exitStatus: "EnvironmentError", reason: error instanceof Error ? error.message : String(error) };
     }
-    this.#totals.elapsedMs = performance.now() - started;
+    this.#totals.elapsedMs = performance.now() - this.#started;
     return { ...end, messages: this.#messages, totals: { ...this.#totals } };
   }
 
-  async #loop(started: number): Promise<{ exitStatus: ExitStatus; reason: string }> {
+  async #loop(): Promise<End> {
     const { limits, signal } = this.#options;
     for (;;) {
-      if (signal?.aborted) return { exitStatus: "Interrupted", reason: "the run was interrupted" };
+      if (signal?.aborted) return INTERRUPTED;
       if (limits.stepLimit > 0 && this.#totals.steps >= limits.stepLimit) {
         return { exitStatus: "LimitsExceeded", reason: `the step limit of ${limits.stepLimit} was reached` };
       }
       if (limits.costLimit > 0 && this.#totals.cost >= limits.costLimit) {
         return { exitStatus: "LimitsExceeded", reason: `the cost limit of $${limits.costLimit} was reached` };
       }
-      if (limits.timeLimitSec > 0 && performance.now() - started >= limits.timeLimitSec * 1000) {
+      if (limits.timeLimitSec > 0 && performance.now() - this.#started >= limits.timeLimitSec * 1000) {
         return { exitStatus: "TimeExceeded", reason: `the time limit of ${limits.timeLimitSec} s was reached` };
       }
       await this.#options.gate?.beforeStep?.(this.#totals.steps + 1);
-      if (signal?.aborted) return { exitStatus: "Interrupted", reason: "the run was interrupted" };
+      if (signal?.aborted) return INTERRUPTED;
       const step = ++this.#totals.steps;
       const reply = await this.#query(step);
-      const end = await this.#handle(step, reply);
+      const end = await this.#handle(step, reply, 0);
       if (end) return end;
     }
   }
 
-  /** Runs a reply's command, or answers its format error; says how the run ended if it did. */
-  async #handle(step: number, reply: ModelReply): Promise<{ exitStatus: ExitStatus; reason: string } | undefined> {
-    const action = parseAction(this.#options.actionFormat, reply.content, reply.toolCalls);
-    if (!action.ok) {
-      if (this.#formatError(step, reply, action.reason)) {
-        return { exitStatus: "FormatError", reason: `${FORMAT_ERRORS_IN_A_ROW} replies in a row had no runnable command (${action.reason})` };
+  /**
+   * Runs a reply's commands from the `from`-th on (a resumed reply may have run some), or answers
+   * its format error; says how the run ended if it did.
+   */
+  async #handle(step: number, reply: ModelReply, from: number): Promise<End | undefined> {
+    const { actionFormat, agent, bus, prompts } = this.#options;
+    const parsed = parseActions(actionFormat, reply.content, reply.toolCalls, agent.actionRegex);
+    if (!parsed.ok) {
+      this.#formatErrors++;
+      bus.emit({ type: "format_error", step, reason: parsed.error, inARow: this.#formatErrors });
+      const content = prompts.formatError({ error: parsed.error, actions: parsed.actions, finishReason: reply.finishReason ?? null, hasToolCalls: parsed.hasToolCalls });
+      this.#messages.push(formatErrorMessage(content, reply));
+      const limit = agent.formatErrorLimit;
+      if (limit > 0 && this.#formatErrors >= limit) {
+        return { exitStatus: "RepeatedFormatError", reason: `${limit} replies in a row had no command that could run (${parsed.error})` };
       }
       return undefined;
     }
     this.#formatErrors = 0;
-    if (await this.#act(step, action.command, reply)) return { exitStatus: "Submitted", reason: "the agent submitted" };
+    if (from === 0) this.#messages.push(assistantMessage(reply.content, reply.toolCalls));
+    for (let index = from; index < parsed.actions.length; index++) {
+      if (index > from && this.#options.signal?.aborted) return INTERRUPTED;
+      if (await this.#act(step, index, parsed.actions[index]!)) {
+        for (const later of parsed.actions.slice(index + 1)) this.#answer(later, prompts.observation(NOT_RUN, this.#task, this.#counters()));
+        return { exitStatus: "Submitted", reason: "the agent submitted" };
+      }
+    }
     return undefined;
   }
 
@@ -124,52 +155,50 @@ export class Agent {
     this.#totals.promptTokens += reply.usage.promptTokens;
     this.#totals.completionTokens += reply.usage.completionTokens;
     this.#totals.cost += reply.cost;
-    bus.emit({ type: "model_response", step, content: reply.content, toolCalls: reply.toolCalls, usage: reply.usage, cost: reply.cost, ms: reply.ms });
-    this.#messages.push(assistantMessage(reply.content, reply.toolCalls));
+    bus.emit({
+      type: "model_response",
+      step,
+      content: reply.content,
+      toolCalls: reply.toolCalls,
+      usage: reply.usage,
+      cost: reply.cost,
+      ms: reply.ms,
+      ...(reply.finishReason !== undefined ? { finishReason: reply.finishReason } : {}),
+    });
     return reply;
   }
 
-  /** Answers a reply that held no runnable command; true when that was one too many in a row. */
-  #formatError(step: number, reply: ModelReply, reason: string): boolean {
-    const { actionFormat, bus } = this.#options;
-    this.#formatErrors++;
-    bus.emit({ type: "format_error", step, reason, inARow: this.#formatErrors });
-    const content = formatErrorPrompt(reason, actionFormat);
-    if (reply.toolCalls.length > 0) {
-      // Every tool call must be answered, or the endpoint rejects the next request.
-      for (const call of reply.toolCalls) this.#messages.push({ role: "tool", tool_call_id: call.id, content });
-    } else {
-      this.#messages.push({ role: "user", content });
-    }
-    return this.#formatErrors >= FORMAT_ERRORS_IN_A_ROW;
-  }
-
-  /** Runs the command; true when it was the submission. */
-  async #act(step: number, proposed: string, reply: ModelReply): Promise<boolean> {
-    const { bus, environment, limits, signal, gate } = this.#options;
-    const decision = gate?.confirm ? await gate.confirm(step, proposed) : { kind: "run" as const, command: proposed };
-    const call = reply.toolCalls[0];
+  /** Runs the `call`-th command of the step's reply (or not, as the user decides); true when it was the submission. */
+  async #act(step: number, call: number, action: Action): Promise<boolean> {
+    const { bus, environment, limits, signal, gate, prompts } = this.#options;
+    const decision = gate?.confirm ? await gate.confirm(step, action.command, call) : { kind: "run" as const, command: action.command };
     if (decision.kind === "reject") {
-      bus.emit({ type: "command_rejected", step, command: proposed, message: decision.message });
-      const content = rejectionPrompt(decision.message);
-      this.#messages.push(call ? { role: "tool", tool_call_id: call.id, content } : { role: "user", content });
+      bus.emit({ type: "command_rejected", step, call, command: action.command, message: decision.message });
+      this.#answer(action, rejectionPrompt(decision.message));
       return false;
     }
     const command = decision.command;
-    bus.emit({ type: "command_started", step, command });
+    bus.emit({ type: "command_started", step, call, command });
     const result = await environment.execute(command, { signal, step });
-    bus.emit({ type: "command_finished", step, ...outcomeOf(result), notes: result.notes ?? [] });
-    const submitted = isSubmission(result.exitCode, result.output);
-    // The submission's last message is what the command printed after the marker, as mini-SWE-agent keeps it.
-    const content = submitted ? afterMarker(result.output) : renderObservation(result, limits.commandTimeoutSec);
-    this.#messages.push(call ? { role: "tool", tool_call_id: call.id, content } : { role: "user", content });
-    return submitted;
+    bus.emit({ type: "command_finished", step, call, ...outcomeOf(result), notes: result.notes ?? [] });
+    if (isSubmission(result.exitCode, result.output)) {
+      // The submission's last message is what the command printed after the marker, as mini-SWE-agent keeps it.
+      this.#answer(action, afterMarker(result.output + result.outputTail));
+      return true;
+    }
+    const { output, elided } = observedOutput(result, command, limits.commandTimeoutSec);
+    const counters = this.#counters();
+    const observation = (result.timedOut ? prompts.timeout(command, output, this.#task, counters, elided) : undefined) ?? prompts.observation(output, this.#task, counters, elided);
+    this.#answer(action, withNotes(observation, result.notes));
+    return false;
   }
-}
 
-/** A submission's output without its first line (the marker). */
-function afterMarker(output: string): string {
-  const start = output.trimStart();
-  const newline = start.indexOf("\n");
-  return newline < 0 ? "" : start.slice(newline + 1);
+  /** Tells the model what became of a command: a tool message for its call, else a user message. */
+  #answer(action: Action, content: string): void {
+    this.#messages.push(action.callId !== undefined ? { role: "tool", tool_call_id: action.callId, content } : { role: "user", content });
+  }
+
+  #counters(): RunCounters {
+    return { n_model_calls: this.#totals.apiCalls, model_cost: this.#totals.cost, elapsed_seconds: Math.floor((performance.now() - this.#started) / 1000) };
+  }
 }

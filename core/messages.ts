@@ -10,9 +10,16 @@ export interface AssistantToolCall {
 
 export type Message =
   | { role: "system"; content: string }
-  | { role: "user"; content: string }
+  /** `extra` is kept in the trajectory, never sent: a format error's holds the reply that was not kept, as mini-SWE-agent 2 keeps it. */
+  | { role: "user"; content: string; extra?: Record<string, unknown> }
   | { role: "assistant"; content: string; tool_calls?: AssistantToolCall[] }
   | { role: "tool"; content: string; tool_call_id: string };
+
+/** A format error's message: what the model is told, and (for the trajectory only) the reply it is about. */
+export function formatErrorMessage(content: string, reply: { content: string; toolCalls: readonly ToolCall[]; finishReason?: string | null | undefined }): Message {
+  const message = assistantMessage(reply.content, reply.toolCalls);
+  return { role: "user", content, extra: { interrupt_type: "FormatError", response: { choices: [{ message, finish_reason: reply.finishReason ?? null }] } } };
+}
 
 /** The assistant message of a reply, with its tool calls in the wire shape. */
 export function assistantMessage(content: string, toolCalls: readonly ToolCall[]): Message {

@@ -12,6 +12,8 @@ export interface ModelReply {
   usage: Usage;
   cost: number;
   ms: number;
+  /** Why the model stopped, as the endpoint said ("stop", "tool_calls", "length", …). */
+  finishReason?: string | null;
 }
 
 export interface RetryNotice {
@@ -42,14 +44,15 @@ export class ModelAborted extends Error {
   override readonly name = "ModelAborted";
 }
 
+/** The one tool, as mini-SWE-agent 2 declares it. */
 export const BASH_TOOL: ChatCompletionTool = {
   type: "function",
   function: {
     name: "bash",
-    description: "Run one bash command in a fresh shell in the repository's root folder and return its exit code and output.",
+    description: "Execute a bash command",
     parameters: {
       type: "object",
-      properties: { command: { type: "string", description: "The bash command to run." } },
+      properties: { command: { type: "string", description: "The bash command to execute" } },
       required: ["command"],
     },
   },
@@ -66,7 +69,12 @@ export interface OpenAIModelOptions {
   /** The first backoff delay; it doubles with every retry. */
   backoffMs?: number;
   requestTimeoutMs?: number;
+  /** Fields sent with every request (the configuration's model.model_kwargs). */
+  kwargs?: Record<string, unknown>;
 }
+
+/** What model_kwargs may hold that molt does not send: drop_params is LiteLLM's own switch, and the rest molt sets itself. */
+const NOT_SENT = new Set(["drop_params", "model", "messages", "stream", "stream_options", "tools"]);
 
 class Retryable extends Error {
   readonly retryAfterMs: number | undefined;
@@ -97,7 +105,11 @@ export class OpenAIModel implements Model {
       timeout: options.requestTimeoutMs ?? 10 * 60_000,
     });
     const tools = options.actionFormat === "tools" ? `,"tools":${JSON.stringify([BASH_TOOL])}` : "";
-    this.#bodyStart = `{"model":${JSON.stringify(options.model)},"stream":true,"stream_options":{"include_usage":true}${tools},"messages":[`;
+    const kwargs = Object.entries(options.kwargs ?? {})
+      .filter(([key]) => !NOT_SENT.has(key))
+      .map(([key, value]) => `,${JSON.stringify(key)}:${JSON.stringify(value)}`)
+      .join("");
+    this.#bodyStart = `{"model":${JSON.stringify(options.model)},"stream":true,"stream_options":{"include_usage":true}${tools}${kwargs},"messages":[`;
   }
 
   async complete(messages: readonly Message[], hooks: CompletionHooks): Promise<ModelReply> {
@@ -129,6 +141,7 @@ export class OpenAIModel implements Model {
     });
     let content = "";
     let finished = false;
+    let finishReason: string | null = null;
     let usage: Usage = { promptTokens: 0, completionTokens: 0 };
     const calls: { id: string; name: string; arguments: string }[] = [];
     for await (const chunk of stream) {
@@ -148,14 +161,16 @@ export class OpenAIModel implements Model {
         if (delta.function?.name) call.name += delta.function.name;
         if (delta.function?.arguments) call.arguments += delta.function.arguments;
       }
-      if (choice.finish_reason) finished = true;
+      if (choice.finish_reason) {
+        finished = true;
+        finishReason = choice.finish_reason;
+      }
     }
     if (!finished) throw new Retryable("the reply stream ended before the reply was complete");
+    // Arguments that are not JSON reach the agent as they are: a format error it is told about, as mini-SWE-agent does.
     const toolCalls = calls.filter(Boolean).map((call, index) => ({ ...call, id: call.id || `call_${index}` }));
-    for (const call of toolCalls) {
-      if (!isJson(call.arguments)) throw new Retryable("a tool call's arguments were not valid JSON");
-    }
     return {
+      finishReason,
       content,
       toolCalls,
       usage,
@@ -173,7 +188,8 @@ export class OpenAIModel implements Model {
     const parts = messages.map((message) => {
       let json = this.#serialized.get(message);
       if (json === undefined) {
-        json = JSON.stringify(message);
+        // A message's `extra` is the trajectory's, never the endpoint's.
+        json = JSON.stringify("extra" in message ? { ...message, extra: undefined } : message);
         this.#serialized.set(message, json);
       }
       return json;
@@ -220,15 +236,6 @@ function rootCause(error: Error): string {
 
 function firstLine(text: string): string {
   return text.split("\n", 1)[0]!.trim();
-}
-
-function isJson(text: string): boolean {
-  try {
-    JSON.parse(text === "" ? "{}" : text);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {

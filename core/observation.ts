@@ -1,26 +1,23 @@
+import type { ElidedText } from "./config/template.ts";
 import type { CommandResult } from "./environment.ts";
+import type { ObservedOutput } from "./prompts.ts";
 
-/** The message the agent reads after its command ran. */
-export function renderObservation(result: CommandResult, timeoutSec: number): string {
-  const parts = [`<returncode>${result.exitCode}</returncode>`];
-  if (result.timedOut) {
-    parts.push(
-      `<warning>\nThe command timed out after ${timeoutSec} s and was killed with every process it started. ` +
-        `Run long work in smaller pieces or with a bounded duration, and never wait for interactive input.\n</warning>`,
-    );
-  }
-  if (result.elidedChars > 0) {
-    const total = result.output.length + result.elidedChars + result.outputTail.length;
-    parts.push(
-      `<warning>\nThe output was ${total.toLocaleString("en-US")} characters long, so only its beginning and end are shown. ` +
-        `Prefer commands that print less: grep, head, tail, sed -n, or redirect to a file and search it.\n</warning>`,
-      `<output_head>\n${result.output}\n</output_head>`,
-      `<elided_chars>\n${result.elidedChars.toLocaleString("en-US")} characters elided\n</elided_chars>`,
-      `<output_tail>\n${result.outputTail}\n</output_tail>`,
-    );
-  } else {
-    parts.push(`<output>\n${result.output}</output>`);
-  }
-  for (const note of result.notes ?? []) parts.push(note);
-  return parts.join("\n");
+/**
+ * A command's result as mini-SWE-agent 2 hands it to the observation template: a command that
+ * timed out has return code -1 and says so in `exception_info`. When the middle of a long output
+ * was not kept, the output is its two ends, and the template measures and slices it as the whole.
+ */
+export function observedOutput(result: CommandResult, command: string, timeoutSec: number): { output: ObservedOutput; elided: ElidedText[] } {
+  const text = result.output + result.outputTail;
+  const output: ObservedOutput = {
+    output: text,
+    returncode: result.timedOut ? -1 : result.exitCode,
+    exception_info: result.timedOut ? `An error occurred while executing the command: Command '${command}' timed out after ${timeoutSec} seconds` : "",
+  };
+  return { output, elided: result.elidedChars > 0 ? [{ text, head: result.output.length, elided: result.elidedChars }] : [] };
+}
+
+/** The observation and molt's own lines after it (a limit hit, tool verdicts, the reminder). */
+export function withNotes(observation: string, notes: readonly string[] | undefined): string {
+  return notes && notes.length > 0 ? `${observation}\n${notes.join("\n")}` : observation;
 }

@@ -1,54 +1,88 @@
-import { SUBMIT_MARKER } from "./actions.ts";
-import type { ActionFormat } from "./run-spec.ts";
+import { compileTemplate, type CompiledTemplate, type ElidedText, type TemplateShape } from "./config/template.ts";
+import type { ActionFormat, AgentSpec } from "./run-spec.ts";
 
-const HOW_TO_ACT: Record<ActionFormat, string> = {
-  tools:
-    "Act by calling the `bash` tool exactly once per reply, with the command in its `command` argument. " +
-    "Say what you are thinking in the reply's text first.",
-  text:
-    "Act by ending each reply with exactly one fenced code block tagged `bash` that holds the command, like this:\n\n" +
-    "I will look at the files first.\n\n```bash\nls -la\n```\n\n" +
-    "Write your reasoning before the block. A reply with no block, or with more than one, is not run.",
-};
-
-export function systemPrompt(format: ActionFormat, extra?: string): string {
-  const parts = [
-    "You are a software engineer who fixes issues in a code repository by running shell commands.",
-    HOW_TO_ACT[format],
-    "Each command runs in a fresh bash process in the repository's root folder: `cd` and variables do not carry over " +
-      "to the next command, so chain them (`cd src && make`). Commands must not wait for input: no editors, pagers or prompts. " +
-      "You see the exit code and the output (stdout and stderr together) of every command.",
-  ];
-  if (extra) parts.push(extra);
-  return parts.join("\n\n");
+/** What the agent's templates may read that changes as the run goes: mini-SWE-agent's counters. */
+export interface RunCounters {
+  n_model_calls: number;
+  model_cost: number;
+  elapsed_seconds: number;
 }
 
-export function taskPrompt(issue: string, format: ActionFormat): string {
-  const act = format === "tools" ? "call the bash tool once" : "end with one ```bash block";
-  return `<issue>
-${issue.trim()}
-</issue>
-
-Resolve the issue above by changing the code of the repository in the current folder.
-
-How to work:
-1. Find and read the code the issue is about.
-2. Reproduce the problem with a small script or an existing test.
-3. Change the source code to fix it. Leave the tests alone unless the issue is about them.
-4. Run the reproduction and the relevant tests again to check the fix, and think about edge cases.
-5. When you are done, submit by running exactly this command, alone:
-   echo ${SUBMIT_MARKER}
-   Your work is taken from the repository's files, so there is nothing else to print. You cannot continue after submitting.
-
-Every reply must ${act}.`;
+/** A command's result as the observation template reads it (`output.output`, …), as mini-SWE-agent 2 hands it over. */
+export interface ObservedOutput {
+  output: string;
+  returncode: number;
+  exception_info: string;
 }
 
-export function formatErrorPrompt(reason: string, format: ActionFormat): string {
-  const expected =
-    format === "tools"
-      ? "Call the `bash` tool exactly once, with a JSON argument like {\"command\": \"ls\"}."
-      : "End your reply with exactly one ```bash block holding one command.";
-  return `Your reply could not be run: ${reason}.\n${expected}\nIf you are done, submit with \`echo ${SUBMIT_MARKER}\`.`;
+/** Why a reply could not be run, as the format-error template reads it. */
+export interface FormatProblem {
+  error: string;
+  /** The commands found (text format); none for tool calls. */
+  actions: string[];
+  finishReason: string | null;
+  /** Tools format: whether the reply held tool calls at all. */
+  hasToolCalls?: boolean;
+}
+
+const COUNTERS: TemplateShape = { n_model_calls: "value", model_cost: "value", elapsed_seconds: "value" };
+const OUTPUT: TemplateShape = { output: { output: "value", returncode: "value", exception_info: "value", extra: "value" } };
+
+/**
+ * The agent's messages, from the configuration's templates: compiled once, when the run is put
+ * together, so that an unknown variable or a syntax error stops the run before it starts.
+ */
+export class Prompts {
+  readonly #system: CompiledTemplate;
+  readonly #instance: CompiledTemplate;
+  readonly #observation: CompiledTemplate;
+  readonly #formatError: CompiledTemplate;
+  readonly #timeout: CompiledTemplate | undefined;
+  readonly #vars: Record<string, unknown>;
+  readonly #format: ActionFormat;
+
+  /**
+   * `vars` are the values every template but the format error's may read: the configuration's
+   * fields, the machine's, the commands' environment, molt's `action_format`.
+   */
+  constructor(agent: AgentSpec, format: ActionFormat, vars: Record<string, unknown>) {
+    this.#format = format;
+    this.#vars = { ...vars, action_format: format };
+    const shape: TemplateShape = { ...Object.fromEntries(Object.keys(this.#vars).map((name) => [name, "value" as const])), ...COUNTERS, task: "value" };
+    this.#system = compileTemplate(agent.systemTemplate, shape, "agent.system_template");
+    this.#instance = compileTemplate(agent.instanceTemplate, shape, "agent.instance_template");
+    this.#observation = compileTemplate(agent.observationTemplate, { ...shape, ...OUTPUT }, "observation_template");
+    const problem: TemplateShape = { error: "value", actions: "value", finish_reason: "value", action_format: "value", ...(format === "tools" ? { has_tool_calls: "value" } : {}) };
+    this.#formatError = compileTemplate(agent.formatErrorTemplate, problem, "format_error_template");
+    this.#timeout = agent.timeoutTemplate === undefined ? undefined : compileTemplate(agent.timeoutTemplate, { ...shape, action: { action: "value" }, output: "value" }, "agent.timeout_template");
+  }
+
+  system(task: string, counters: RunCounters): string {
+    return this.#system.render({ ...this.#vars, ...counters, task });
+  }
+
+  instance(task: string, counters: RunCounters): string {
+    return this.#instance.render({ ...this.#vars, ...counters, task });
+  }
+
+  observation(output: ObservedOutput, task: string, counters: RunCounters, elided: readonly ElidedText[] = []): string {
+    return this.#observation.render({ ...this.#vars, ...counters, task, output }, elided);
+  }
+
+  /** mini-SWE-agent 1's message for a command that timed out, when the configuration has one. */
+  timeout(command: string, output: ObservedOutput, task: string, counters: RunCounters, elided: readonly ElidedText[] = []): string | undefined {
+    return this.#timeout?.render({ ...this.#vars, ...counters, task, action: { action: command }, output: output.output }, elided);
+  }
+
+  formatError(problem: FormatProblem): string {
+    return this.#formatError.render({
+      error: problem.error,
+      actions: problem.actions,
+      finish_reason: problem.finishReason,
+      action_format: this.#format,
+      ...(this.#format === "tools" ? { has_tool_calls: problem.hasToolCalls ?? false } : {}),
+    });
+  }
 }
 
 /** The observation of a command the user turned down, with what they said instead. */

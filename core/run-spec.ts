@@ -35,6 +35,8 @@ export const ModelSpec = z.object({
   retries: z.number().int().nonnegative(),
   requestTimeoutSec: z.number().positive(),
   price: Price,
+  /** Sent with every request (temperature, max_tokens, reasoning_effort, provider fields): the config's model.model_kwargs. */
+  kwargs: z.record(z.string(), z.unknown()).default({}),
 });
 export type ModelSpec = z.infer<typeof ModelSpec>;
 
@@ -45,6 +47,8 @@ export const SandboxSpec = z.object({
   memLimitBytes: z.number().positive(),
   /** Variables of molt's environment that commands see, beyond the safe few. */
   passEnv: z.array(z.string()),
+  /** Variables set for every command: the config's environment.env. */
+  env: z.record(z.string(), z.string()).default({}),
 });
 export type SandboxSpec = z.infer<typeof SandboxSpec>;
 
@@ -60,6 +64,28 @@ export const EvolutionSpec = z.object({
 });
 export type EvolutionSpec = z.infer<typeof EvolutionSpec>;
 
+/**
+ * The agent's words and rules, as a mini-SWE-agent configuration gives them: Jinja2 templates
+ * (rendered as Python's Jinja2 renders them) and the limits of its loop.
+ */
+export const AgentSpec = z.object({
+  systemTemplate: z.string(),
+  instanceTemplate: z.string(),
+  /** What the agent reads after a command: `output.output`, `output.returncode`, `output.exception_info`. */
+  observationTemplate: z.string(),
+  /** What the agent reads after a reply with no command it can run: `error`, `actions`, `finish_reason`. */
+  formatErrorTemplate: z.string(),
+  /** mini-SWE-agent 1's message for a command that timed out (`action`, `output`); 2 uses the observation. */
+  timeoutTemplate: z.string().optional(),
+  /** In the text format: the regular expression (Python's syntax) whose first group is the command. molt's own rule when absent. */
+  actionRegex: z.string().optional(),
+  /** Replies in a row without a runnable command that end the run; 0 means no limit. */
+  formatErrorLimit: z.number().int().nonnegative(),
+  /** Ask before every command (`mode: confirm`). */
+  confirm: z.boolean(),
+});
+export type AgentSpec = z.infer<typeof AgentSpec>;
+
 export const RunSpec = z.object({
   /** The git repository the run works on (an absolute path once the run has started). */
   repo: z.string(),
@@ -68,6 +94,7 @@ export const RunSpec = z.object({
   issue: z.string(),
   /** A command run in the workspace, with network, before the agent starts. */
   setup: z.string().optional(),
+  agent: AgentSpec,
   model: ModelSpec,
   limits: Limits,
   sandbox: SandboxSpec,

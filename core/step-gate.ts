@@ -8,6 +8,6 @@ export type CommandDecision = { kind: "run"; command: string } | { kind: "reject
 export interface StepGate {
   /** Resolves when the next step may start. */
   beforeStep?(step: number): Promise<void>;
-  /** Decides about a command before it runs. */
-  confirm?(step: number, command: string): Promise<CommandDecision>;
+  /** Decides about the `call`-th command of the step's reply before it runs. */
+  confirm?(step: number, command: string, call: number): Promise<CommandDecision>;
 }

@@ -1,3 +1,4 @@
+import { loadConfiguration } from "../core/config/configuration.ts";
 import type { EventOf } from "../core/events/events.ts";
 import type { RunSpec } from "../core/run-spec.ts";
 
@@ -13,9 +14,10 @@ export function runStartedFields(overrides: Partial<Omit<Started, "spec">> & { s
       repo: "/home/me/src/calc",
       base: "0".repeat(40),
       issue: "add() subtracts instead of adding",
-      model: { name: "gpt-4.1", actionFormat: "tools", retries: 3, requestTimeoutSec: 120, price: { inPerMTok: 2, outPerMTok: 8 } },
+      agent: loadConfiguration([]).agent,
+      model: { name: "gpt-4.1", actionFormat: "tools", retries: 3, requestTimeoutSec: 120, price: { inPerMTok: 2, outPerMTok: 8 }, kwargs: {} },
       limits: { stepLimit: 25, costLimit: 3, timeLimitSec: 0, commandTimeoutSec: 60 },
-      sandbox: { kind: "bwrap", network: "none", allowDomains: [], memLimitBytes: 4 * 1024 ** 3, passEnv: [] },
+      sandbox: { kind: "bwrap", network: "none", allowDomains: [], memLimitBytes: 4 * 1024 ** 3, passEnv: [], env: {} },
       evolution: { enabled: true, fresh: false },
       ...spec,
     },

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { posix, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
+import { readConfigFile } from "../../core/config/config.ts";
 import { EventBus, type EventSink } from "../../core/events/event-bus.ts";
 import { bwrapProblem } from "../../sandbox/bwrap.ts";
 import { claimBatch } from "../runtime/batch/batch-claim.ts";
@@ -18,6 +19,7 @@ import { select, type Selection } from "../runtime/batch/selection.ts";
 import { BatchPrinter } from "../ui/batch/batch-printer.ts";
 import { argvOf, flag, flagHelp, parseFlags, pick } from "./flags.ts";
 import type { CommandIO } from "./io.ts";
+import { configurationOf } from "./run-configuration.ts";
 import { limitsOf, modelSpecOf, RUN_FLAGS, sandboxOf } from "./run-flags.ts";
 import { onInterrupt } from "./signals.ts";
 import { UsageError } from "./usage-error.ts";
@@ -26,7 +28,7 @@ const WORKER_ENTRY = fileURLToPath(new URL("./batch-worker.ts", import.meta.url)
 
 /** The run flags a batch hands to every instance's run, checked as `molt run` checks them. */
 const PASSED_ON = [
-  "action-format", "step-limit", "cost-limit", "time-limit", "timeout", "retries", "request-timeout",
+  "config", "action-format", "step-limit", "cost-limit", "time-limit", "timeout", "format-error-limit", "retries", "request-timeout",
   "price-in", "price-out", "sandbox", "mem-limit", "fresh", "no-evolve", "reminder",
 ] as const;
 
@@ -43,7 +45,7 @@ export const BATCH_FLAGS = {
   workers: flag({ value: "N", schema: count(64).default(1), help: "instances run at the same time (default 1)" }),
   workspaces: flag({ value: "DIR", schema: z.string().min(1, "must name a folder").optional(), help: "where the instances' workspaces go (default: the temporary folder, or MOLT_WORKSPACES); a tmpfs such as /dev/shm makes checking out quick" }),
   "repos-dir": flag({ value: "DIR", schema: z.string().min(1, "must name a folder").optional(), help: "find the repository owner/name in DIR/owner__name (default: clone it once from GitHub into MOLT_REPO_CACHE, else ~/.cache/molt/repos); a local path or file:// URL in repo is used as it is" }),
-  config: flag({ value: "FILE", schema: z.string().min(1, "must name a file").optional(), help: 'JSON or YAML: {"repos": {"owner/name": {"install_cmd": "..."}}}, for the instances of that repository that have no install_cmd of their own' }),
+  "repo-config": flag({ value: "FILE", schema: z.string().min(1, "must name a file").optional(), help: 'JSON or YAML: {"repos": {"owner/name": {"install_cmd": "..."}}}, for the instances of that repository that have no install_cmd of their own' }),
   filter: flag({
     value: "REGEX",
     schema: z.string().transform((text, context) => {
@@ -75,7 +77,7 @@ export const BATCH_FLAGS = {
   evolved: flag({ ...RUN_FLAGS.evolved, help: "the tool library the instances share and grow (default DIR/library): each starts from it as it stands, and what it keeps is merged back when it ends" }),
   fresh: flag({ ...RUN_FLAGS.fresh, help: "every instance starts with an empty library and keeps nothing" }),
   "no-evolve": flag({ ...RUN_FLAGS["no-evolve"], help: "no self-evolution" }),
-  ...pick(RUN_FLAGS, ["action-format", "step-limit", "cost-limit", "time-limit", "timeout", "retries", "request-timeout", "price-in", "price-out", "sandbox", "mem-limit", "reminder"]),
+  ...pick(RUN_FLAGS, ["config", "action-format", "step-limit", "cost-limit", "time-limit", "timeout", "format-error-limit", "retries", "request-timeout", "price-in", "price-out", "sandbox", "mem-limit", "reminder"]),
   theme: flag({ ...RUN_FLAGS.theme, help: "the live view's colours (on a terminal; NO_COLOR turns them off)" }),
   plain: flag({ ...RUN_FLAGS.plain, help: "one line per finished instance even on a terminal" }),
   emit: flag({ value: "k8s", schema: z.literal("k8s", { error: "takes k8s, for a Kubernetes Indexed Job" }).optional(), help: "print, and do not run, a Kubernetes Indexed Job for the batch (below)" }),
@@ -101,18 +103,19 @@ and DIR/summary.json up to date as instances finish. Running the same command ag
 instances that finished and runs the others afresh (their old folders go to DIR/.unfinished/).
 One batch at a time writes to DIR. While an instance runs, the next one's workspace is made.
 
-${flagHelp(pick(BATCH_FLAGS, ["instances", "output", "model", "base-url", "workers", "workspaces", "repos-dir", "config", "filter", "slice", "shard", "evolved", "fresh", "no-evolve"]))}
+${flagHelp(pick(BATCH_FLAGS, ["instances", "output", "model", "base-url", "workers", "workspaces", "repos-dir", "repo-config", "filter", "slice", "shard", "evolved", "fresh", "no-evolve"]))}
 
-Passed to every run, as molt run takes them:
-${flagHelp(pick(BATCH_FLAGS, ["action-format", "step-limit", "cost-limit", "time-limit", "timeout", "retries", "request-timeout", "price-in", "price-out", "sandbox", "mem-limit", "reminder"]))}
+Passed to every run, as molt run takes them (but a configuration's agent.mode: a batch never asks):
+${flagHelp(pick(BATCH_FLAGS, ["config", "action-format", "step-limit", "cost-limit", "time-limit", "timeout", "format-error-limit", "retries", "request-timeout", "price-in", "price-out", "sandbox", "mem-limit", "reminder"]))}
 
 ${flagHelp(pick(BATCH_FLAGS, ["theme", "plain"]))}
 
 --emit k8s prints, and does not run, a Kubernetes Indexed Job for the batch: N pods, --workers at a
 time, pod I running molt batch over --shard I/N into MOUNT/shard-I (--output is not used). The
-files the batch reads (the instances, --config, --repos-dir, a script:PATH model) are looked for at
-the top of the volume, under their own names. The pods' sandbox is --sandbox: local (default; the
-pod is the boundary) or bwrap (the container then runs privileged, which bubblewrap needs in a pod).
+files the batch reads (the instances, -c files, --repo-config, --repos-dir, a script:PATH model)
+are looked for at the top of the volume, under their own names. The pods' sandbox is --sandbox:
+local (default; the pod is the boundary) or bwrap (the container then runs privileged, which
+bubblewrap needs in a pod).
 ${flagHelp(pick(BATCH_FLAGS, ["emit", "image", "volume-claim", "secret", "shards", "job-name", "mount-path"]))}
 
 molt batch merge DIR... --output DIR combines the preds.json and summary.json of several batch
@@ -137,22 +140,24 @@ export async function batchCommand(args: string[], io: CommandIO): Promise<numbe
   if (instancesFile === undefined) throw new UsageError("no instances: pass --instances FILE (JSON, JSONL or Parquet)");
   // With --emit nothing is written here: each pod writes its own shard on the cluster's volume.
   if (values.output === undefined && emit === undefined) throw new UsageError("no output folder: pass --output DIR");
-  const model = values.model ?? process.env.MOLT_MODEL;
-  if (!model) throw new UsageError("no model: pass --model NAME or set MOLT_MODEL");
+  const { configFiles, repoConfigFile } = splitConfigs(values.config, values["repo-config"], io);
+  const configuration = configurationOf({ ...values, config: configFiles }, io.stderr);
+  const model = values.model ?? configuration.modelName ?? process.env.MOLT_MODEL;
+  if (!model) throw new UsageError("no model: pass --model NAME, set model.model_name in a configuration, or set MOLT_MODEL");
   const baseUrl = values["base-url"];
   if (emit === undefined && !model.startsWith("script:") && !process.env.OPENAI_API_KEY && baseUrl === undefined && !process.env.OPENAI_BASE_URL) {
     throw new UsageError("no API key: set OPENAI_API_KEY, or point --base-url at an endpoint that needs none");
   }
   if (values["no-evolve"] && (values.fresh || values.evolved !== undefined)) throw new UsageError("--no-evolve turns tools off; it cannot be combined with --fresh or --evolved");
   if (values.fresh && values.evolved !== undefined) throw new UsageError("--fresh gives every instance an empty library; it cannot be combined with --evolved");
-  const sandbox = sandboxOf(values);
+  const sandbox = sandboxOf(values, configuration);
   if (emit === undefined && sandbox.kind === "bwrap") {
     const problem = bwrapProblem();
     if (problem) throw new UsageError(`cannot sandbox commands: ${problem}; install bubblewrap, or pass --sandbox local to run commands unsandboxed`);
   }
 
   const selection: Selection = { filter: values.filter, slice: values.slice, shard: values.shard };
-  const repoConfig = values.config === undefined ? undefined : await readRepoConfig(values.config);
+  const repoConfig = repoConfigFile === undefined ? undefined : await readRepoConfig(repoConfigFile);
   const instances = select(await readInstances(instancesFile), selection).map((instance) => withRepoConfig(instance, repoConfig));
   const repos = new RepoSource(values["repos-dir"]);
   repos.check(instances.map((instance) => instance.repo));
@@ -169,10 +174,11 @@ export async function batchCommand(args: string[], io: CommandIO): Promise<numbe
         model,
         baseUrl,
         reposDir: values["repos-dir"],
-        configFile: values.config,
+        repoConfigFile,
+        config: configFiles,
         filter: typeof given.filter === "string" ? given.filter : undefined,
         slice: typeof given.slice === "string" ? given.slice : undefined,
-        runFlags: argvOf(given, PASSED_ON.filter((name) => name !== "sandbox")),
+        runFlags: argvOf(given, PASSED_ON.filter((name) => name !== "sandbox" && name !== "config")),
         sandbox: values.sandbox ?? "local",
         selected: instances.length,
         workers: values.workers,
@@ -196,8 +202,9 @@ export async function batchCommand(args: string[], io: CommandIO): Promise<numbe
   const claim = claimBatch(outputDir, resolve(values.workspaces ?? (process.env.MOLT_WORKSPACES || tmpdir())));
   process.env.MOLT_WORKSPACES = claim.workspaces;
   const template: InstanceTemplate = {
-    model: modelSpecOf(model, baseUrl ?? (process.env.OPENAI_BASE_URL || undefined), values),
-    limits: limitsOf(values),
+    agent: { ...configuration.agent, confirm: false },
+    model: modelSpecOf(model, baseUrl ?? (process.env.OPENAI_BASE_URL || undefined), values, configuration),
+    limits: limitsOf(configuration),
     sandbox,
     evolution: { enabled: !values["no-evolve"], fresh: values.fresh, ...(values.reminder !== undefined ? { reminder: values.reminder } : {}) },
   };
@@ -256,6 +263,31 @@ async function mergeCommand(args: string[], io: CommandIO): Promise<number> {
   const result = await mergeBatches(positionals, values.output);
   io.stdout.write(`merged   ${result.instances} instances from ${result.folders} folders into ${resolve(values.output, "preds.json")}\n`);
   return 0;
+}
+
+/**
+ * `-c` files and the per-repository file. Before `--repo-config`, `molt batch --config` took the
+ * per-repository file: one given there still works, with a line saying where it goes now.
+ */
+function splitConfigs(config: readonly string[], repoConfig: string | undefined, io: CommandIO): { configFiles: string[]; repoConfigFile: string | undefined } {
+  const configFiles: string[] = [];
+  let repoConfigFile = repoConfig;
+  for (const argument of config) {
+    if (!argument.includes("=") && repoConfigFile === undefined && isRepoConfig(argument)) {
+      io.stderr.write(`molt: ${argument} holds commands per repository: pass it as --repo-config (--config now takes mini-SWE-agent configurations)\n`);
+      repoConfigFile = argument;
+    } else configFiles.push(argument);
+  }
+  return { configFiles, repoConfigFile };
+}
+
+function isRepoConfig(file: string): boolean {
+  try {
+    const tree = readConfigFile(file);
+    return Object.keys(tree).length > 0 && Object.keys(tree).every((key) => key === "repos");
+  } catch {
+    return false;
+  }
 }
 
 /** Where the instances' workspaces go (a tmpfs such as /dev/shm makes checkouts quick) must be a folder molt can write in. */

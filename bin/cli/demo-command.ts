@@ -5,12 +5,13 @@ import { prepareRun } from "../runtime/run.ts";
 import { flagHelp, parseFlags, pick } from "./flags.ts";
 import type { CommandIO } from "./io.ts";
 import { presentRun, viewKindOf } from "./run-display.ts";
+import { configurationOf } from "./run-configuration.ts";
 import { displayOf, evolutionOf, limitsOf, modelSpecOf, RUN_FLAGS, sandboxOf } from "./run-flags.ts";
 import { EVOLUTION_FLAGS, EVOLUTION_TEXT, LIVE_KEYS } from "./run-command.ts";
 import { bwrapProblem } from "../../sandbox/bwrap.ts";
 
 export const DEMO_FLAGS = pick(RUN_FLAGS, [
-  "action-format", "step-limit", "cost-limit", "time-limit", "timeout", "retries", "output", "json", "plain", "confirm", "theme",
+  "config", "action-format", "step-limit", "cost-limit", "time-limit", "timeout", "format-error-limit", "retries", "output", "json", "plain", "confirm", "theme",
   "screen-reader", "keep", "sandbox", "mem-limit", "evolved", "fresh", "no-evolve", "reminder", "help",
 ]);
 
@@ -21,7 +22,7 @@ Runs molt end to end with no API key and no network: a small bundled repository 
 bug and a failing test, an issue, and a scripted model served over HTTP on 127.0.0.1 by
 molt's scripted OpenAI-compatible server. The model is scripted; everything else is real.
 
-${flagHelp(pick(DEMO_FLAGS, ["action-format", "step-limit", "cost-limit", "time-limit", "timeout", "retries", "output", "json", "plain", "confirm", "theme", "screen-reader", "keep", "sandbox", "mem-limit"]))}
+${flagHelp(pick(DEMO_FLAGS, ["config", "action-format", "step-limit", "cost-limit", "time-limit", "timeout", "format-error-limit", "retries", "output", "json", "plain", "confirm", "theme", "screen-reader", "keep", "sandbox", "mem-limit"]))}
 
 ${LIVE_KEYS}
 
@@ -37,7 +38,8 @@ export async function demoCommand(args: string[], io: CommandIO): Promise<number
     io.stdout.write(demoHelp());
     return 0;
   }
-  const display = displayOf(values, process.env);
+  const configuration = configurationOf(values, io.stderr);
+  const display = displayOf(values, process.env, configuration);
   const view = viewKindOf(display, io);
   const banner = values.json ? io.stderr : io.stdout;
   banner.write(
@@ -47,7 +49,7 @@ export async function demoCommand(args: string[], io: CommandIO): Promise<number
   );
   // The demo runs a bundled script on a bundled repository: where bubblewrap cannot work, it says
   // so and runs unsandboxed rather than not at all (molt run refuses instead).
-  const sandbox = sandboxOf(values);
+  const sandbox = sandboxOf(values, configuration);
   const problem = values.sandbox === undefined && sandbox.kind === "bwrap" ? bwrapProblem() : undefined;
   if (problem) {
     banner.write(`The demo's commands run unsandboxed: ${problem}. molt run refuses in that case; see docs/sandbox.md.\n\n`);
@@ -62,8 +64,9 @@ export async function demoCommand(args: string[], io: CommandIO): Promise<number
     const spec = {
       repo: sample.repo,
       issue: await sampleIssue(),
-      model: { ...modelSpecOf("scripted-demo", undefined, values), script: DEMO_SCRIPT },
-      limits: limitsOf(values),
+      agent: configuration.agent,
+      model: { ...modelSpecOf("scripted-demo", undefined, values, configuration), script: DEMO_SCRIPT },
+      limits: limitsOf(configuration),
       sandbox,
       evolution: { ...evolution, library: evolution.library ?? sample.library },
     };

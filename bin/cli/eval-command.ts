@@ -35,7 +35,7 @@ export const EVAL_FLAGS = {
     schema: z.string().min(1, "must name a folder").optional(),
     help: "find the repository owner/name in DIR/owner__name (default: clone it once from GitHub into MOLT_REPO_CACHE, else ~/.cache/molt/repos); a local path or file:// URL in repo is used as it is",
   }),
-  config: flag({
+  "repo-config": flag({
     value: "FILE",
     schema: z.string().min(1, "must name a file").optional(),
     help: 'JSON or YAML: {"repos": {"owner/name": {"install_cmd": "...", "test_cmd": "..."}}}, for the instances of that repository without their own',
@@ -62,7 +62,7 @@ on this machine: a fresh workspace at base_commit, install_cmd (with network), t
 the test patch (over the test files as they were at base_commit), then the tests, sandboxed and
 without network. Your repositories are never changed.
 
-${flagHelp(pick(EVAL_FLAGS, ["instances", "preds", "output", "repos-dir", "config", "workers", "timeout", "sandbox"]))}
+${flagHelp(pick(EVAL_FLAGS, ["instances", "preds", "output", "repos-dir", "repo-config", "workers", "timeout", "sandbox"]))}
 
 The tests run with test_cmd; without one, pytest -rA on the test patch's Python files when the
 tests are named path::test, else npm test when package.json has a test script, else the instance
@@ -94,8 +94,9 @@ export async function evalCommand(args: string[], io: CommandIO): Promise<number
     io.stdout.write(evalHelp());
     return 0;
   }
+  if (args.some((arg) => arg === "--config" || arg.startsWith("--config="))) throw new UsageError("molt eval's per-repository commands file is now --repo-config FILE");
   const { values } = parseFlags(EVAL_FLAGS, args);
-  const repoConfig = values.config === undefined ? undefined : await readRepoConfig(values.config);
+  const repoConfig = values["repo-config"] === undefined ? undefined : await readRepoConfig(values["repo-config"]);
   const instances = (await readInstances(values.instances)).map((instance) => withRepoConfig(instance, repoConfig));
   const predictions = await readPredictions(values.preds);
   const known = new Set(instances.map((instance) => instance.instance_id));

@@ -13,6 +13,7 @@ Commands:
   batch   run SWE-bench-format instances, each as its own run, into preds.json; merge shards
   eval    run predicted patches against their instances' tests, sandboxed: report.json
   tools   the agent's tool library: list, show, log, rm
+  config  show the configuration (prompts, limits, model settings) a run would use
   help    show help for a command: molt help run
 
 Flags:

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ConfigError, parseConfigArgument } from "../../core/config/config.ts";
 import { loadRecord, RecordError, type RunRecord } from "../../core/record/record.ts";
 import { InputError } from "../runtime/input-error.ts";
 import { flag, flagHelp, parseFlags, pick } from "./flags.ts";
@@ -20,6 +21,7 @@ export const REPLAY_FLAGS = {
   }),
   evolved: flag({ value: "DIR", schema: z.string().min(1, "must name a folder").optional(), help: "with --exec: the tool library to use and keep (default: a scratch copy of the library as the run began)" }),
   output: flag({ value: "DIR", schema: z.string().min(1, "must name a folder").optional(), help: "with --exec: where the re-run's files go (default: a temporary folder)" }),
+  config: flag({ ...RUN_FLAGS.config, help: "with --exec: a configuration to re-run with instead of the recorded one, or one setting to change in it (agent.step_limit=5); repeatable" }),
   step: flag({ value: "N", schema: z.string().regex(/^[1-9]\d*$/, "must be a step number").transform(Number).optional(), help: "open the view at step N" }),
   ...pick(RUN_FLAGS, ["theme", "screen-reader", "help"]),
 };
@@ -30,7 +32,7 @@ export function replayHelp(): string {
 RUN is a run's folder, its events.jsonl, or a *.traj.json (molt's own or mini-SWE-agent's, in any
 of its layouts). On a terminal the run opens step by step; elsewhere it prints as --print does.
 
-${flagHelp(pick(REPLAY_FLAGS, ["print", "json", "checkout", "exec", "evolved", "output", "step", "theme", "screen-reader"]))}
+${flagHelp(pick(REPLAY_FLAGS, ["print", "json", "checkout", "exec", "evolved", "output", "config", "step", "theme", "screen-reader"]))}
 
 Keys: ←/→ step · Home/End first/last · n/N next/previous evolution event · o full output ·
 t tools at that step (↑/↓ choose) · d the step's change to the repository · D all changes so
@@ -54,7 +56,7 @@ export async function replayCommand(args: string[], io: CommandIO): Promise<numb
   const modes = [flags.print, flags.json, flags.exec, flags.checkout !== undefined].filter(Boolean).length;
   if (modes > 1) throw new UsageError("choose one of --print, --json, --checkout and --exec");
   if (flags.checkout === undefined && rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
-  if ((flags.evolved !== undefined || flags.output !== undefined) && !flags.exec) throw new UsageError("--evolved and --output go with --exec");
+  if ((flags.evolved !== undefined || flags.output !== undefined || flags.config.length > 0) && !flags.exec) throw new UsageError("--evolved, --output and -c go with --exec");
 
   const record = readRecord(runArg);
   if (flags.json) {
@@ -72,7 +74,15 @@ export async function replayCommand(args: string[], io: CommandIO): Promise<numb
   }
   if (flags.exec) {
     const [{ replayExec }, { formatComparison }] = await Promise.all([import("../runtime/replay/replay-exec.ts"), import("../ui/replay/comparison-text.ts")]);
-    const { folder, comparison } = await replayExec(record, { output: flags.output, evolved: flags.evolved });
+    const config = flags.config.map((argument) => {
+      try {
+        return parseConfigArgument(argument);
+      } catch (error) {
+        if (error instanceof ConfigError) throw new UsageError(error.message);
+        throw error;
+      }
+    });
+    const { folder, comparison } = await replayExec(record, { output: flags.output, evolved: flags.evolved, config });
     io.stdout.write(`re-run ${folder.dir}\n${formatComparison(comparison)}`);
     return comparison.patch.same ? 0 : 1;
   }

@@ -2,11 +2,12 @@ import { prepareRun } from "../runtime/run.ts";
 import { flagHelp, parseFlags, pick } from "./flags.ts";
 import type { CommandIO } from "./io.ts";
 import { presentRun, viewKindOf } from "./run-display.ts";
+import { configurationOf } from "./run-configuration.ts";
 import { displayOf, endpointOf, readIssue, RUN_FLAGS, runSpecOf } from "./run-flags.ts";
 
 /** The flags that shape a run and how it is shown, as `molt run` and `molt demo` list them. */
 export const SHOWN_RUN_FLAGS = [
-  "action-format", "step-limit", "cost-limit", "time-limit", "timeout", "retries", "request-timeout", "price-in", "price-out",
+  "action-format", "step-limit", "cost-limit", "time-limit", "timeout", "format-error-limit", "retries", "request-timeout", "price-in", "price-out",
   "output", "json", "plain", "confirm", "theme", "screen-reader", "keep",
 ] as const;
 export const SANDBOX_FLAGS = ["sandbox", "allow-network", "allow-domain", "mem-limit", "pass-env"] as const;
@@ -27,7 +28,7 @@ Works an issue in a private clone of the repository at HEAD (or --base), then wr
 agent's change as patch.diff. Your checkout, its branches and its index are never changed,
 unless you pass --apply.
 
-${flagHelp(pick(RUN_FLAGS, ["repo", "base", "issue", "issue-file", "model", "base-url", "apply", "setup"]))}
+${flagHelp(pick(RUN_FLAGS, ["repo", "base", "issue", "issue-file", "model", "base-url", "config", "apply", "setup"]))}
 ${flagHelp(pick(RUN_FLAGS, SHOWN_RUN_FLAGS))}
 
 ${LIVE_KEYS}
@@ -51,10 +52,11 @@ export async function runCommand(args: string[], io: CommandIO): Promise<number>
     io.stdout.write(runHelp());
     return 0;
   }
-  const endpoint = endpointOf(values, process.env);
+  const configuration = configurationOf(values, io.stderr);
+  const endpoint = endpointOf(values, process.env, configuration);
   const issue = await readIssue(values, process.stdin);
-  const spec = runSpecOf(values, process.env, issue, endpoint);
-  const display = displayOf(values, process.env);
+  const spec = runSpecOf(values, process.env, issue, endpoint, configuration);
+  const display = displayOf(values, process.env, configuration);
   const view = viewKindOf(display, io);
   const prepared = await prepareRun(spec, { output: values.output, keep: values.keep, apply: values.apply, apiKey: endpoint.apiKey });
   return presentRun(prepared, display, view, io);

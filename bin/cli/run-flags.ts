@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { priceOf, type Price } from "../../core/pricing.ts";
+import type { Configuration } from "../../core/config/configuration.ts";
 import { ActionFormat, type EvolutionSpec, type Limits, type ModelSpec, type RunSpec, type SandboxSpec } from "../../core/run-spec.ts";
 import { flag, type FlagValues } from "./flags.ts";
 import { UsageError } from "./usage-error.ts";
@@ -31,10 +32,17 @@ export const RUN_FLAGS = {
   base: flag({ value: "COMMIT", schema: z.string().min(1).optional(), help: "the commit to start from (default HEAD)" }),
   issue: flag({ value: "TEXT", schema: z.string().optional(), help: "the issue to resolve" }),
   "issue-file": flag({ value: "FILE", schema: z.string().min(1, "must name a file").optional(), help: "read the issue from a file (or pipe it on standard input)" }),
+  config: flag({
+    value: "FILE|KEY=VALUE",
+    short: "c",
+    multiple: true,
+    schema: z.array(z.string().min(1, "must name a file or set a key")).default([]),
+    help: "a mini-SWE-agent configuration file (its 1.x or 2.x layout; repeatable, later files win), or one setting such as agent.step_limit=50 or agent.mode=yolo. With a file, its templates and settings replace molt's own; flags win over both. molt config show prints the result",
+  }),
   model: flag({
     value: "NAME",
     schema: z.string().min(1, "must name a model").optional(),
-    help: "the model (or MOLT_MODEL); script:FILE serves a JSON list of replies from molt's scripted OpenAI-compatible server instead of a model",
+    help: "the model (or the configuration's model.model_name, or MOLT_MODEL); script:FILE serves a JSON list of replies from molt's scripted OpenAI-compatible server instead of a model",
     config: "model.model_name",
   }),
   "base-url": flag({
@@ -50,13 +58,19 @@ export const RUN_FLAGS = {
   }),
   "action-format": flag({
     value: "F",
-    schema: z.enum(ActionFormat.options, { error: "must be tools or text" }).default("tools"),
-    help: "how the model acts: tools (a bash function call; default) or text (one ```bash block per reply)",
+    schema: z.enum(ActionFormat.options, { error: "must be tools or text" }).optional(),
+    help: "how the model acts: tools (bash function calls; default) or text (one ```bash block per reply; the configuration's model.model_class litellm_textbased)",
   }),
-  "step-limit": flag({ value: "N", schema: wholeNumber.default(250), help: "stop after N model calls (default 250; 0 means no limit)", config: "agent.step_limit" }),
-  "cost-limit": flag({ value: "USD", schema: amount.default(3), help: "stop once the model calls cost this much (default 3; 0 means no limit)", config: "agent.cost_limit" }),
-  "time-limit": flag({ value: "SEC", schema: amount.default(0), help: "stop after this many seconds (default: no limit)" }),
-  timeout: flag({ value: "SEC", schema: seconds.default(60), help: "kill a command after this many seconds (default 60)", config: "environment.timeout" }),
+  "step-limit": flag({ value: "N", schema: wholeNumber.optional(), help: "stop after N model calls (default 250; 0 means no limit)", config: "agent.step_limit" }),
+  "cost-limit": flag({ value: "USD", schema: amount.optional(), help: "stop once the model calls cost this much (default 3; 0 means no limit)", config: "agent.cost_limit" }),
+  "time-limit": flag({ value: "SEC", schema: amount.optional(), help: "stop after this many seconds (default: no limit)", config: "agent.wall_time_limit_seconds" }),
+  timeout: flag({ value: "SEC", schema: seconds.optional(), help: "kill a command after this many seconds (default 60)", config: "environment.timeout" }),
+  "format-error-limit": flag({
+    value: "N",
+    schema: wholeNumber.optional(),
+    help: "end the run after N replies in a row with no command that can run (default 3, as mini-SWE-agent; 0 means no limit: the step, cost and time limits still hold)",
+    config: "agent.max_consecutive_format_errors",
+  }),
   retries: flag({
     value: "N",
     schema: wholeNumber.refine((value) => value <= 20, "must be 20 or fewer").default(4),
@@ -68,7 +82,7 @@ export const RUN_FLAGS = {
   output: flag({ value: "DIR", short: "o", schema: folder.optional(), help: "where the run's files go (default ./molt-runs/<run id>)" }),
   json: flag({ schema: toggle, help: "print every event as one JSON line instead of the plain lines" }),
   plain: flag({ schema: toggle, help: "one plain line per step even on a terminal (no live view)" }),
-  confirm: flag({ schema: toggle, help: "ask before every command: y runs it, n refuses it (and tells the agent why), e edits it first" }),
+  confirm: flag({ schema: toggle, help: "ask before every command: y runs it, n refuses it (and tells the agent why), e edits it first (the configuration's agent.mode: confirm)", config: "agent.mode" }),
   theme: flag({
     value: "T",
     schema: z.enum(["dark", "light"], { error: "must be dark or light" }).default("dark"),
@@ -115,9 +129,9 @@ export function complete(values: RunValues): FlagValues<RunFlags> {
   return { ...defaults(), ...Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) };
 }
 
-export function limitsOf(values: RunValues): Limits {
-  const all = complete(values);
-  return { stepLimit: all["step-limit"], costLimit: all["cost-limit"], timeLimitSec: all["time-limit"], commandTimeoutSec: all.timeout };
+export function limitsOf(configuration: Configuration): Limits {
+  const { stepLimit, costLimit, timeLimitSec, commandTimeoutSec } = configuration;
+  return { stepLimit, costLimit, timeLimitSec, commandTimeoutSec };
 }
 
 export function priceFor(model: string, values: RunValues): Price {
@@ -125,21 +139,22 @@ export function priceFor(model: string, values: RunValues): Price {
   return { inPerMTok: values["price-in"] ?? known.inPerMTok, outPerMTok: values["price-out"] ?? known.outPerMTok };
 }
 
-export function modelSpecOf(name: string, baseUrl: string | undefined, values: RunValues): ModelSpec {
+export function modelSpecOf(name: string, baseUrl: string | undefined, values: RunValues, configuration: Configuration): ModelSpec {
   const all = complete(values);
   const script = name.startsWith("script:") ? name.slice("script:".length) : undefined;
   return {
     name,
     ...(script !== undefined ? { script } : {}),
     ...(baseUrl !== undefined ? { baseUrl } : {}),
-    actionFormat: all["action-format"],
+    actionFormat: configuration.actionFormat,
     retries: all.retries,
     requestTimeoutSec: all["request-timeout"],
     price: priceFor(name, values),
+    kwargs: configuration.modelKwargs,
   };
 }
 
-export function sandboxOf(values: RunValues): SandboxSpec {
+export function sandboxOf(values: RunValues, configuration: Configuration): SandboxSpec {
   const all = complete(values);
   if (all["allow-network"] && all["allow-domain"].length > 0) throw new UsageError("--allow-network already allows every domain; drop --allow-domain");
   const kind = all.sandbox ?? (process.platform === "linux" ? "bwrap" : "local");
@@ -150,6 +165,7 @@ export function sandboxOf(values: RunValues): SandboxSpec {
     allowDomains: all["allow-domain"],
     memLimitBytes: all["mem-limit"],
     passEnv: all["pass-env"],
+    env: configuration.env,
   };
 }
 
@@ -196,10 +212,10 @@ async function readStream(stream: NodeJS.ReadStream): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
-/** The endpoint `molt run` uses: the model, its address and its key, from the flags and the environment. */
-export function endpointOf(values: RunValues, env: NodeJS.ProcessEnv): { model: string; baseUrl: string | undefined; apiKey: string | undefined } {
-  const model = values.model ?? env.MOLT_MODEL;
-  if (!model) throw new UsageError("no model: pass --model NAME or set MOLT_MODEL");
+/** The endpoint `molt run` uses: the model, its address and its key, from the flags, the configuration and the environment. */
+export function endpointOf(values: RunValues, env: NodeJS.ProcessEnv, configuration: Configuration): { model: string; baseUrl: string | undefined; apiKey: string | undefined } {
+  const model = values.model ?? configuration.modelName ?? env.MOLT_MODEL;
+  if (!model) throw new UsageError("no model: pass --model NAME, set model.model_name in a configuration, or set MOLT_MODEL");
   if (model === "script:") throw new UsageError("--model script:FILE needs a file");
   const baseUrl = values["base-url"] ?? (env.OPENAI_BASE_URL || undefined);
   if (baseUrl !== undefined && !URL.canParse(baseUrl)) throw new UsageError(`OPENAI_BASE_URL is not a URL (got "${baseUrl}")`);
@@ -210,17 +226,18 @@ export function endpointOf(values: RunValues, env: NodeJS.ProcessEnv): { model: 
   return { model, baseUrl, apiKey };
 }
 
-/** The spec of `molt run`, from its flags, the environment and the issue. */
-export function runSpecOf(values: RunValues, env: NodeJS.ProcessEnv, issue: string, endpoint: { model: string; baseUrl: string | undefined }): RunSpec {
+/** The spec of `molt run`, from its flags, the configuration, the environment and the issue. */
+export function runSpecOf(values: RunValues, env: NodeJS.ProcessEnv, issue: string, endpoint: { model: string; baseUrl: string | undefined }, configuration: Configuration): RunSpec {
   const all = complete(values);
   return {
     repo: all.repo,
     ...(all.base !== undefined ? { base: all.base } : {}),
     issue,
     ...(all.setup !== undefined ? { setup: all.setup } : {}),
-    model: modelSpecOf(endpoint.model, endpoint.baseUrl, values),
-    limits: limitsOf(values),
-    sandbox: sandboxOf(values),
+    agent: configuration.agent,
+    model: modelSpecOf(endpoint.model, endpoint.baseUrl, values, configuration),
+    limits: limitsOf(configuration),
+    sandbox: sandboxOf(values, configuration),
     evolution: evolutionOf(values, env),
   };
 }
@@ -234,9 +251,11 @@ export interface Display {
   screenReader: boolean;
 }
 
-export function displayOf(values: RunValues, env: NodeJS.ProcessEnv): Display {
+export function displayOf(values: RunValues, env: NodeJS.ProcessEnv, configuration: Configuration): Display {
   const all = complete(values);
-  if (all.confirm && all.json) throw new UsageError("--confirm needs the live view; it cannot be combined with --json");
-  if (all.confirm && all.plain) throw new UsageError("--confirm needs the live view; it cannot be combined with --plain");
-  return { json: all.json, plain: all.plain, confirm: all.confirm, theme: all.theme, screenReader: all["screen-reader"] || env.INK_SCREEN_READER === "true" };
+  const confirm = configuration.agent.confirm;
+  const asked = all.confirm ? "--confirm" : "agent.mode: confirm (pass -c agent.mode=yolo to run without asking)";
+  if (confirm && all.json) throw new UsageError(`${asked} needs the live view; it cannot be combined with --json`);
+  if (confirm && all.plain) throw new UsageError(`${asked} needs the live view; it cannot be combined with --plain`);
+  return { json: all.json, plain: all.plain, confirm, theme: all.theme, screenReader: all["screen-reader"] || env.INK_SCREEN_READER === "true" };
 }

@@ -36,6 +36,7 @@ export async function openModel(spec: ModelSpec, script: ScriptReply[] | undefin
     price: spec.price,
     retries: spec.retries,
     requestTimeoutMs: spec.requestTimeoutSec * 1000,
+    kwargs: spec.kwargs,
   });
   return { model, baseUrl, close: async () => server?.close() };
 }

@@ -40,7 +40,8 @@ export class RunSandbox {
     this.#workspace = workspace;
     this.home = join(workspace.container, "home");
     mkdirSync(this.home, { recursive: true });
-    this.baseEnv = commandEnv(process.env, { TMPDIR: "/tmp" }, spec.sandbox.passEnv);
+    // The configuration's environment.env is set for every command, over what molt passes on.
+    this.baseEnv = { ...commandEnv(process.env, { TMPDIR: "/tmp" }, spec.sandbox.passEnv), ...spec.sandbox.env };
     this.limits = { ...DEFAULT_LIMITS, memBytes: spec.sandbox.memLimitBytes, cpuSec: Math.ceil(spec.limits.commandTimeoutSec) };
     // The repository's objects, which the workspace borrows, and the toolchain stay readable even when they are under the private /tmp.
     this.#guards = [

@@ -6,12 +6,15 @@ import { EventsFile } from "../../core/events/events-file.ts";
 import type { ExitStatus, MoltEvent, Totals } from "../../core/events/events.ts";
 import { redactor } from "../../core/events/redact.ts";
 import type { Model } from "../../core/model.ts";
+import { TemplateError } from "../../core/config/template.ts";
+import { Prompts } from "../../core/prompts.ts";
 import { restoreRun } from "../../core/record/resume.ts";
 import { createRunFolder, type RunFolder } from "../../core/record/run-folder.ts";
 import { writeTrajectory } from "../../core/record/trajectory.ts";
 import type { RunSpec } from "../../core/run-spec.ts";
 import type { StepGate } from "../../core/step-gate.ts";
 import { MOLT_VERSION } from "../../core/version.ts";
+import { commandEnv } from "../../sandbox/command-env.ts";
 import { CommandExecutor } from "../../sandbox/command-executor.ts";
 import { applyPatch, resolveSourceRepo, Workspace, WorkspaceError, type SourceRepo } from "../../sandbox/workspace.ts";
 import { setUpEvolution, type EvolutionSetup } from "./evolution-setup.ts";
@@ -21,6 +24,7 @@ import { checkSandbox, describeSandbox, RunSandbox } from "./run-sandbox.ts";
 import type { ScriptReply } from "./scripted-server.ts";
 import { runSetup } from "./setup-step.ts";
 import { SnapshotLayer } from "./snapshot-layer.ts";
+import { templateVars } from "./template-vars.ts";
 
 /** Where a run goes and what becomes of it afterwards: not part of its spec, never recorded. */
 export interface RunOptions {
@@ -84,6 +88,7 @@ export async function prepareRun(spec: RunSpec, options: RunOptions = {}): Promi
   if (options.output !== undefined && existsSync(join(options.output, "events.jsonl"))) {
     throw new InputError(`${options.output} already holds a run; choose another --output`);
   }
+  checkTemplates(spec);
   const source = await checkedSource(spec.repo, spec.base);
   const script = await checkedScript(spec.model);
   checkSandbox(spec);
@@ -124,7 +129,11 @@ export class Run implements PreparedRun {
     for (const sink of hooks.sinks ?? []) bus.subscribe(sink);
     const endpoint = hooks.model ? undefined : await openModel(spec.model, script, options.apiKey);
     const model = hooks.model ?? endpoint!.model;
-    const restored = continuation ? restoreRun(continuation.events, spec.model.actionFormat, spec.limits.commandTimeoutSec) : undefined;
+    const sandbox = new RunSandbox(spec, workspace);
+    const prompts = new Prompts(spec.agent, spec.model.actionFormat, templateVars(spec, workspace.path, sandbox.baseEnv));
+    const restored = continuation
+      ? restoreRun(continuation.events, { actionFormat: spec.model.actionFormat, agent: spec.agent, prompts, commandTimeoutSec: spec.limits.commandTimeoutSec, issue: spec.issue })
+      : undefined;
 
     if (restored) {
       bus.emit({ type: "run_resumed", afterStep: restored.lastStep, model: spec.model.name, totals: restored.totals });
@@ -140,7 +149,6 @@ export class Run implements PreparedRun {
       });
     }
 
-    const sandbox = new RunSandbox(spec, workspace);
     // A resumed run has had its setup already; the agent never starts on a workspace whose setup failed.
     const setupFailure =
       spec.setup !== undefined && !continuation
@@ -191,6 +199,8 @@ export class Run implements PreparedRun {
         bus,
         actionFormat: spec.model.actionFormat,
         limits: spec.limits,
+        agent: spec.agent,
+        prompts,
         signal: hooks.signal,
         extraInstructions: evolution?.instructions,
         restored,
@@ -248,6 +258,16 @@ export class Run implements PreparedRun {
     });
     await bus.close();
     return { exitStatus: outcome.exitStatus, reason: outcome.reason, patch, totals: outcome.totals, folder };
+  }
+}
+
+/** Compiles the spec's templates once, so that one that cannot render stops the run before anything is made. */
+export function checkTemplates(spec: RunSpec): void {
+  try {
+    new Prompts(spec.agent, spec.model.actionFormat, templateVars(spec, "", commandEnv(process.env, {}, spec.sandbox.passEnv)));
+  } catch (error) {
+    if (error instanceof TemplateError) throw new InputError(error.message);
+    throw error;
   }
 }
 

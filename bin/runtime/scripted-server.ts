@@ -28,6 +28,8 @@ export const ScriptReply = z.union([
     cutStream: z.boolean().optional(),
     /** Wait this long before answering. */
     delayMs: z.number().nonnegative().optional(),
+    /** Why the model stopped, when not the usual ("length": cut off at the token limit). */
+    finishReason: z.string().optional(),
   }),
 ]);
 export type ScriptReply = z.infer<typeof ScriptReply>;
@@ -127,13 +129,14 @@ export async function startScriptedServer(options: ScriptedServerOptions): Promi
       completion_tokens: Math.ceil((content.length + JSON.stringify(toolCalls).length) / 4),
     };
     const model = body.model ?? "scripted";
-    if (body.stream) return streamReply(res, model, content, toolCalls, { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens }, step.cutStream ?? false);
+    const finishReason = step.finishReason ?? (toolCalls.length ? "tool_calls" : "stop");
+    if (body.stream) return streamReply(res, model, content, toolCalls, { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens }, step.cutStream ?? false, finishReason);
     sendJson(res, 200, {
       id: `chatcmpl-${next}`,
       object: "chat.completion",
       created: Math.floor(Date.now() / 1000),
       model,
-      choices: [{ index: 0, message: { role: "assistant", content, ...(toolCalls.length ? { tool_calls: toolCalls } : {}) }, finish_reason: toolCalls.length ? "tool_calls" : "stop" }],
+      choices: [{ index: 0, message: { role: "assistant", content, ...(toolCalls.length ? { tool_calls: toolCalls } : {}) }, finish_reason: finishReason }],
       usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens },
     });
   }
@@ -180,6 +183,7 @@ function streamReply(
   toolCalls: WireToolCall[],
   usage: Record<string, number>,
   cut: boolean,
+  finishReason: string,
 ): void {
   res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
   const id = `chatcmpl-${Date.now()}`;
@@ -198,7 +202,7 @@ function streamReply(
     out += chunk({ tool_calls: [{ index, id: call.id, type: "function", function: { name: call.function.name, arguments: "" } }] });
     out += chunk({ tool_calls: [{ index, function: { arguments: call.function.arguments } }] });
   });
-  out += chunk({}, toolCalls.length ? "tool_calls" : "stop");
+  out += chunk({}, finishReason);
   out += `data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model, choices: [], usage })}\n\n`;
   out += "data: [DONE]\n\n";
   res.end(out);

@@ -10,6 +10,8 @@ export const ExitStatus = z.enum([
   "Submitted",
   "LimitsExceeded",
   "TimeExceeded",
+  "RepeatedFormatError",
+  /** How records before molt 0.2 named RepeatedFormatError. */
   "FormatError",
   "ModelError",
   "Interrupted",
@@ -32,6 +34,8 @@ export type ToolCall = z.infer<typeof ToolCall>;
 
 const at = { ts: z.number() };
 const inStep = { ...at, step: z.number().int().positive() };
+/** Which command of its reply an event is about: the reply's tool calls run in order, 0 first. */
+const ofCall = { call: z.number().int().nonnegative().default(0) };
 
 /** A run began: its spec as resolved (the repository's absolute path, the commit it starts from) and where it works. */
 export const RunStarted = z.object({
@@ -94,6 +98,8 @@ export const ModelResponse = z.object({
   usage: Usage,
   cost: z.number().nonnegative(),
   ms: z.number().nonnegative(),
+  /** Why the model stopped: "stop", "tool_calls", "length" (cut off at the token limit), … as the endpoint said. */
+  finishReason: z.string().nullable().optional(),
 });
 
 export const FormatError = z.object({
@@ -106,6 +112,7 @@ export const FormatError = z.object({
 export const CommandStarted = z.object({
   type: z.literal("command_started"),
   ...inStep,
+  ...ofCall,
   command: z.string(),
 });
 
@@ -113,6 +120,7 @@ export const CommandStarted = z.object({
 export const CommandRejected = z.object({
   type: z.literal("command_rejected"),
   ...inStep,
+  ...ofCall,
   command: z.string(),
   message: z.string(),
 });
@@ -132,6 +140,7 @@ const commandOutcome = {
 export const CommandFinished = z.object({
   type: z.literal("command_finished"),
   ...inStep,
+  ...ofCall,
   ...commandOutcome,
   /** Lines added after the output: a limit hit, tool verdicts, the reminder. */
   notes: z.array(z.string()).default([]),

@@ -1,8 +1,11 @@
+import { loadConfiguration } from "../config/configuration.ts";
+import type { AgentSpec } from "../run-spec.ts";
 import { MoltEvent } from "./events.ts";
 
 /**
  * Reads an event as molt writes it today, from a record written by any molt since 0.1: records
- * before the run spec held the run's settings in run_started's own fields and a `settings` object.
+ * before the run spec held the run's settings in run_started's own fields and a `settings` object,
+ * and ran with molt's own prompts, which are now its default configuration.
  */
 export function parseRecordedEvent(json: unknown): ReturnType<typeof MoltEvent.safeParse> {
   return MoltEvent.safeParse(upgraded(json));
@@ -17,6 +20,7 @@ function upgraded(json: unknown): unknown {
   return {
     ...rest,
     spec: {
+      agent: defaultAgent(),
       repo,
       base: baseCommit,
       issue,
@@ -26,4 +30,11 @@ function upgraded(json: unknown): unknown {
       evolution,
     },
   };
+}
+
+let moltAgent: AgentSpec | undefined;
+
+function defaultAgent(): AgentSpec {
+  moltAgent ??= loadConfiguration([]).agent;
+  return moltAgent;
 }

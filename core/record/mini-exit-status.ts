@@ -14,7 +14,7 @@ function nearest(status: string): ExitStatus {
   if (/submit/i.test(status)) return "Submitted";
   if (/limit|exceeded|budget/i.test(status) && !/context/i.test(status)) return "LimitsExceeded";
   if (/interrupt|keyboard|cancel|abort|not ?approved|reject/i.test(status)) return "Interrupted";
-  if (/format/i.test(status)) return "FormatError";
+  if (/format/i.test(status)) return "RepeatedFormatError";
   if (/time ?out|time ?(limit|exceeded)/i.test(status)) return "TimeExceeded";
   if (/model|api|rate|auth|request|context|provider|litellm|openai|anthropic|service|connection|content ?policy|token/i.test(status)) return "ModelError";
   // Anything else broke in the harness or where the commands ran.

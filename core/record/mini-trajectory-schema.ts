@@ -38,8 +38,25 @@ const Info = z.looseObject({
   model_stats: gleaned(z.looseObject({ instance_cost: gleaned(z.number().nonnegative()), api_calls: gleaned(z.number().int().nonnegative()) })),
   config: gleaned(
     z.looseObject({
-      model: gleaned(z.looseObject({ model_name: gleaned(z.string()) })),
-      agent: gleaned(z.looseObject({ step_limit: gleaned(z.number().nonnegative()), cost_limit: gleaned(z.number().nonnegative()) })),
+      model: gleaned(
+        z.looseObject({
+          model_name: gleaned(z.string()),
+          observation_template: gleaned(z.string()),
+          format_error_template: gleaned(z.string()),
+        }),
+      ),
+      agent: gleaned(
+        z.looseObject({
+          step_limit: gleaned(z.number().nonnegative()),
+          cost_limit: gleaned(z.number().nonnegative()),
+          system_template: gleaned(z.string()),
+          instance_template: gleaned(z.string()),
+          action_observation_template: gleaned(z.string()),
+          format_error_template: gleaned(z.string()),
+          max_consecutive_format_errors: gleaned(z.number().int().nonnegative()),
+          mode: gleaned(z.string()),
+        }),
+      ),
       environment: gleaned(z.looseObject({ timeout: gleaned(z.number().positive()) })),
     }),
   ),

@@ -1,11 +1,11 @@
 import { dirname } from "node:path";
-import { parseAction, SUBMIT_MARKER } from "../actions.ts";
+import { parseActions, SUBMIT_MARKER } from "../actions.ts";
 import type { NewEvent } from "../events/event-bus.ts";
 import type { MoltEvent, ToolCall, Totals, Usage } from "../events/events.ts";
-import type { ActionFormat, RunSpec } from "../run-spec.ts";
+import type { ActionFormat, AgentSpec, RunSpec } from "../run-spec.ts";
 import { mapExitStatus } from "./mini-exit-status.ts";
 import { isStructuredObservation, parseObservation } from "./mini-observation.ts";
-import { parseMiniTrajectory, textOf, type MiniTrajectory, type WireMessage, type WireToolCall } from "./mini-trajectory-schema.ts";
+import { parseMiniTrajectory, textOf, WireMessage, type MiniTrajectory, type WireToolCall } from "./mini-trajectory-schema.ts";
 
 /**
  * A mini-SWE-agent trajectory (or molt's own, without its events.jsonl) as the events a molt run
@@ -29,9 +29,23 @@ export interface MiniConversion {
 /** Settings no trajectory records: harmless values that say nothing was set up. */
 /** What a trajectory does not say about how it ran: no tools of molt's, no sandbox molt knows of. */
 const IMPORTED: Pick<RunSpec, "sandbox" | "evolution"> = {
-  sandbox: { kind: "local", network: "all", allowDomains: [], memLimitBytes: 4 * 1024 ** 3, passEnv: [] },
+  sandbox: { kind: "local", network: "all", allowDomains: [], memLimitBytes: 4 * 1024 ** 3, passEnv: [], env: {} },
   evolution: { enabled: false, fresh: false },
 };
+
+/** The agent's templates and rules as the trajectory's configuration gives them (only shown: a trajectory is never re-run). */
+function agentOf(config: NonNullable<MiniTrajectory["info"]>["config"]): AgentSpec {
+  const agent = config?.agent;
+  const model = config?.model;
+  return {
+    systemTemplate: agent?.system_template ?? "",
+    instanceTemplate: agent?.instance_template ?? "",
+    observationTemplate: model?.observation_template ?? agent?.action_observation_template ?? "",
+    formatErrorTemplate: model?.format_error_template ?? agent?.format_error_template ?? "",
+    formatErrorLimit: agent?.max_consecutive_format_errors ?? 3,
+    confirm: agent?.mode === "confirm",
+  };
+}
 
 const SUBMIT_MARKERS = [SUBMIT_MARKER, "MINI_SWE_AGENT_FINAL_OUTPUT"];
 const MOLT_FORMAT_ERROR = "Your reply could not be run: ";
@@ -122,6 +136,7 @@ class Conversion {
       runId: this.#options.runId,
       moltVersion: info?.molt?.version ?? (version ? `mini-swe-agent ${version}` : "mini-swe-agent"),
       spec: {
+        agent: agentOf(info?.config),
         repo: info?.molt?.repo ?? "",
         base: info?.molt?.baseCommit ?? "",
         issue: issueOf(task),
@@ -131,6 +146,7 @@ class Conversion {
           retries: 0,
           requestTimeoutSec: 60,
           price: { inPerMTok: 0, outPerMTok: 0 },
+          kwargs: {},
         },
         limits: {
           stepLimit: Math.floor(info?.config?.agent?.step_limit ?? 0),
@@ -167,19 +183,19 @@ class Conversion {
     const rejection = turn.after.find((message) => textOf(message).startsWith(MOLT_REJECTION));
     if (rejection) {
       this.#tick(rejection);
-      this.#emit({ type: "command_rejected", step, command: actions.actions[0]!.command, message: rejectionMessage(textOf(rejection)) });
+      this.#emit({ type: "command_rejected", step, call: 0, command: actions.actions[0]!.command, message: rejectionMessage(textOf(rejection)) });
       return;
     }
     for (const [j, action] of actions.actions.entries()) {
-      this.#emit({ type: "command_started", step, command: action.command });
+      this.#emit({ type: "command_started", step, call: j, command: action.command });
       const observation = observationOf(turn.after, action, j);
       const marker = SUBMIT_MARKERS.find((candidate) => action.command.includes(candidate));
       if (last && marker && (!observation || !isStructuredObservation(textOf(observation), observation.extra))) {
-        this.#submitted(step, marker, observation ?? turn.after.find((message) => message.role === "exit"));
+        this.#submitted(step, j, marker, observation ?? turn.after.find((message) => message.role === "exit"));
       } else if (observation) {
         this.#tick(observation);
         const result = parseObservation(textOf(observation), observation.extra);
-        this.#emit({ type: "command_finished", step, ms: 0, ...result });
+        this.#emit({ type: "command_finished", step, call: j, ms: 0, ...result });
       }
       // No observation: the run stopped while the command ran, as a molt record shows it.
     }
@@ -189,12 +205,13 @@ class Conversion {
    * The submission's output is the marker line and what followed it, which mini-SWE-agent (and
    * molt) keep as the last message.
    */
-  #submitted(step: number, marker: string, message: WireMessage | undefined): void {
+  #submitted(step: number, call: number, marker: string, message: WireMessage | undefined): void {
     if (message) this.#tick(message);
     this.#submission = message ? textOf(message) : "";
     this.#emit({
       type: "command_finished",
       step,
+      call,
       exitCode: 0,
       ms: 0,
       output: `${marker}\n${this.#submission}`,
@@ -232,10 +249,26 @@ function turnsOf(messages: readonly WireMessage[], from: number): Turn[] {
   const turns: Turn[] = [];
   for (let index = from; index < messages.length; index++) {
     const message = messages[index]!;
+    const dropped = messages[index - 1]?.role !== "assistant" ? droppedReply(message) : undefined;
     if (message.role === "assistant") turns.push({ reply: message, index, after: [] });
+    else if (dropped) turns.push({ reply: dropped, index, after: [message] });
     else turns.at(-1)?.after.push(message);
   }
   return turns;
+}
+
+/**
+ * mini-SWE-agent 2 (and molt) keep a reply that had no runnable command out of the history: it
+ * survives only in the format error's `extra` (the response, or the text of a text-format reply).
+ */
+function droppedReply(message: WireMessage): WireMessage | undefined {
+  if (message.role !== "user" || message.extra?.interrupt_type !== "FormatError") return undefined;
+  const response = message.extra.response;
+  const choices = typeof response === "object" && response !== null && "choices" in response && Array.isArray(response.choices) ? response.choices : [];
+  const said = WireMessage.safeParse({ role: "assistant", ...(choices[0] as { message?: object } | undefined)?.message });
+  if (said.success) return { ...said.data, role: "assistant", extra: { ...said.data.extra, response } };
+  const text = message.extra.model_response;
+  return typeof text === "string" ? { role: "assistant", content: text } : undefined;
 }
 
 function toolCallOf(call: WireToolCall, step: number, j: number): ToolCall {
@@ -252,25 +285,15 @@ const ANY_BLOCK = /```(?:bash|mswea_bash_command)\s*\n([\s\S]*?)\n```/;
 
 function actionsOf(turn: Turn, toolCalls: ToolCall[], format: ActionFormat): { ok: true; actions: Action[] } | { ok: false; reason: string } {
   if (format === "tools") {
-    if (toolCalls.length === 0) {
-      const none = parseAction("tools", "", []);
-      return none.ok ? { ok: false, reason: "no command" } : none;
-    }
-    const actions: Action[] = [];
-    // mini-SWE-agent 2 runs every call of a reply; molt allows one (its format error says so, and is read first).
-    for (const call of toolCalls) {
-      const parsed = parseAction("tools", "", [call]);
-      if (!parsed.ok) return parsed;
-      actions.push({ command: parsed.command, callId: call.id });
-    }
-    return { ok: true, actions };
+    const parsed = parseActions("tools", "", toolCalls);
+    return parsed.ok ? { ok: true, actions: parsed.actions.map((action) => ({ command: action.command, callId: action.callId! })) } : { ok: false, reason: parsed.error };
   }
   const content = textOf(turn.reply);
-  const parsed = parseAction("text", content, []);
-  if (parsed.ok) return { ok: true, actions: [{ command: parsed.command }] };
+  const parsed = parseActions("text", content, []);
+  if (parsed.ok) return { ok: true, actions: parsed.actions };
   const ran = turn.after.some((message) => isStructuredObservation(textOf(message), message.extra));
   const loose = ran ? ANY_BLOCK.exec(content)?.[1]?.trim() : undefined;
-  return loose ? { ok: true, actions: [{ command: loose }] } : parsed;
+  return loose ? { ok: true, actions: [{ command: loose }] } : { ok: false, reason: parsed.error };
 }
 
 function isFormatError(message: WireMessage): boolean {
@@ -279,11 +302,11 @@ function isFormatError(message: WireMessage): boolean {
   return text.startsWith(MOLT_FORMAT_ERROR) || text.startsWith("Please always provide EXACTLY ONE action");
 }
 
-/** molt's own words where the message is molt's, else what parsing the reply found, else the message's first line. */
+/** What parsing the reply finds (mini-SWE-agent's words, as molt records them), else molt's words in the message, else its first line. */
 function formatErrorReason(message: WireMessage, actions: ReturnType<typeof actionsOf>): string {
+  if (!actions.ok) return actions.reason;
   const firstLine = textOf(message).trimStart().split("\n", 1)[0] ?? "";
   if (firstLine.startsWith(MOLT_FORMAT_ERROR)) return firstLine.slice(MOLT_FORMAT_ERROR.length).replace(/\.$/, "");
-  if (!actions.ok) return actions.reason;
   return firstLine.trim() || "format error";
 }
 

@@ -1,9 +1,10 @@
+import { afterMarker, isSubmission, parseActions } from "../actions.ts";
 import type { EventOf, MoltEvent, Totals } from "../events/events.ts";
-import type { ActionFormat } from "../run-spec.ts";
-import { assistantMessage, type Message } from "../messages.ts";
+import { assistantMessage, formatErrorMessage, type Message } from "../messages.ts";
 import type { ModelReply } from "../model.ts";
-import { renderObservation } from "../observation.ts";
-import { formatErrorPrompt, rejectionPrompt } from "../prompts.ts";
+import { observedOutput, withNotes } from "../observation.ts";
+import { rejectionPrompt, type Prompts } from "../prompts.ts";
+import type { ActionFormat, AgentSpec } from "../run-spec.ts";
 
 /** Where a run stood at the end of its record: what `Agent` needs to carry on without asking the model again. */
 export interface RestoredRun {
@@ -11,17 +12,26 @@ export interface RestoredRun {
   totals: Totals;
   /** The last step with a reply, complete or not. */
   lastStep: number;
-  /** Replies without a finished command in a row at the end, for the format-error count. */
+  /** Replies without a runnable command in a row at the end, for the format-error count. */
   formatErrorsInARow: number;
-  /** A reply whose command never finished (the run was killed while it ran): it runs again. */
-  pending: ModelReply | undefined;
+  /** A reply not all of whose commands finished (the run was killed while one ran): they run again, from `from`. */
+  pending: { reply: ModelReply; from: number } | undefined;
+}
+
+export interface RestoreSettings {
+  actionFormat: ActionFormat;
+  agent: Pick<AgentSpec, "actionRegex">;
+  prompts: Prompts;
+  commandTimeoutSec: number;
+  issue: string;
 }
 
 /**
- * Rebuilds the conversation from a run's record: the opening prompt, then every reply and the
- * observation of each command, exactly as the model saw them.
+ * Rebuilds the conversation from a run's record: the opening prompt, then every reply and what
+ * the model was told of each of its commands, rendered again with the run's templates.
  */
-export function restoreRun(events: readonly MoltEvent[], format: ActionFormat, timeoutSec: number): RestoredRun {
+export function restoreRun(events: readonly MoltEvent[], settings: RestoreSettings): RestoredRun {
+  const { actionFormat, agent, prompts, commandTimeoutSec, issue } = settings;
   const prompt = events.find((event): event is EventOf<"prompt"> => event.type === "prompt");
   if (!prompt) throw new Error("the record has no prompt: the run ended before its first step");
   const messages: Message[] = [
@@ -29,42 +39,68 @@ export function restoreRun(events: readonly MoltEvent[], format: ActionFormat, t
     { role: "user", content: prompt.task },
   ];
   const totals: Totals = { steps: 0, promptTokens: 0, completionTokens: 0, cost: 0, apiCalls: 0, elapsedMs: 0 };
-  let reply: EventOf<"model_response"> | undefined;
+  const startedAt = events[0]?.ts ?? 0;
   let formatErrorsInARow = 0;
+  /** The reply whose commands are being answered: its calls' ids, and how many have been answered. */
+  let open: { event: EventOf<"model_response">; callIds: (string | undefined)[]; answered: number } | undefined;
+  const commands = new Map<number, string>();
+  const counters = (at: number) => ({ n_model_calls: totals.apiCalls, model_cost: totals.cost, elapsed_seconds: Math.max(0, Math.floor((at - startedAt) / 1000)) });
+  const answer = (call: number, content: string) => {
+    if (!open) return;
+    const id = open.callIds[call];
+    messages.push(id !== undefined ? { role: "tool", tool_call_id: id, content } : { role: "user", content });
+    open.answered = call + 1;
+    if (open.answered >= open.callIds.length) open = undefined;
+  };
 
   for (const event of events) {
     if (event.type === "model_response") {
-      reply = event;
       totals.steps = event.step;
       totals.apiCalls++;
       totals.promptTokens += event.usage.promptTokens;
       totals.completionTokens += event.usage.completionTokens;
       totals.cost += event.cost;
-      messages.push(assistantMessage(event.content, event.toolCalls));
-    } else if (event.type === "format_error" && reply?.step === event.step) {
+      const parsed = parseActions(actionFormat, event.content, event.toolCalls, agent.actionRegex);
+      if (parsed.ok) {
+        formatErrorsInARow = 0;
+        messages.push(assistantMessage(event.content, event.toolCalls));
+        open = { event, callIds: parsed.actions.map((action) => action.callId), answered: 0 };
+        commands.clear();
+      } else {
+        open = undefined;
+      }
+    } else if (event.type === "format_error") {
       formatErrorsInARow = event.inARow;
-      const content = formatErrorPrompt(event.reason, format);
-      if (reply.toolCalls.length > 0) for (const call of reply.toolCalls) messages.push({ role: "tool", tool_call_id: call.id, content });
-      else messages.push({ role: "user", content });
-      reply = undefined;
-    } else if (event.type === "command_rejected" && reply?.step === event.step) {
-      formatErrorsInARow = 0;
-      const content = rejectionPrompt(event.message);
-      const call = reply.toolCalls[0];
-      messages.push(call ? { role: "tool", tool_call_id: call.id, content } : { role: "user", content });
-      reply = undefined;
-    } else if (event.type === "command_finished" && reply?.step === event.step) {
-      formatErrorsInARow = 0;
-      const content = renderObservation({ ...event, notes: event.notes }, timeoutSec);
-      const call = reply.toolCalls[0];
-      messages.push(call ? { role: "tool", tool_call_id: call.id, content } : { role: "user", content });
-      reply = undefined;
+      const reply = events.findLast((candidate): candidate is EventOf<"model_response"> => candidate.type === "model_response" && candidate.step === event.step);
+      const parsed = reply ? parseActions(actionFormat, reply.content, reply.toolCalls, agent.actionRegex) : undefined;
+      const found = parsed && !parsed.ok ? parsed : { actions: [], hasToolCalls: false };
+      const content = prompts.formatError({ error: event.reason, actions: found.actions, finishReason: reply?.finishReason ?? null, hasToolCalls: found.hasToolCalls });
+      messages.push(reply ? formatErrorMessage(content, reply) : { role: "user", content });
+    } else if (event.type === "command_started" && open?.event.step === event.step) {
+      commands.set(event.call, event.command);
+    } else if (event.type === "command_rejected" && open?.event.step === event.step) {
+      answer(event.call, rejectionPrompt(event.message));
+    } else if (event.type === "command_finished" && open?.event.step === event.step) {
+      const command = commands.get(event.call) ?? "";
+      const whole = event.output + event.outputTail;
+      if (isSubmission(event.exitCode, event.output)) {
+        answer(event.call, afterMarker(whole));
+        continue;
+      }
+      const { output, elided } = observedOutput({ ...event, notes: event.notes }, command, commandTimeoutSec);
+      const rendered = (event.timedOut ? prompts.timeout(command, output, issue, counters(event.ts), elided) : undefined) ?? prompts.observation(output, issue, counters(event.ts), elided);
+      answer(event.call, withNotes(rendered, event.notes));
     }
   }
   totals.elapsedMs = elapsedOf(events);
-  const pending: ModelReply | undefined = reply
-    ? { content: reply.content, toolCalls: reply.toolCalls, usage: reply.usage, cost: reply.cost, ms: reply.ms }
+  const pending = open
+    ? {
+        reply: { content: open.event.content, toolCalls: open.event.toolCalls, usage: open.event.usage, cost: open.event.cost, ms: open.event.ms, finishReason: open.event.finishReason ?? null },
+        from: open.answered,
+      }
     : undefined;
+  // A reply none of whose commands was answered is handled afresh: its assistant message comes again.
+  if (pending && pending.from === 0) messages.pop();
   return { messages, totals, lastStep: totals.steps, formatErrorsInARow, pending };
 }
 

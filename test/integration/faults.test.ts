@@ -75,7 +75,7 @@ test("502 and 503 are retried with backoff, and the run goes on", async () => {
   expect(finished(run)?.exitStatus).toBe("Submitted");
 });
 
-test("a stream cut short and tool-call arguments that are not JSON are asked for again", async () => {
+test("a stream cut short is asked for again; tool-call arguments that are not JSON are a format error the model is told about", async () => {
   const run = await runAgainst([
     { thought: "Let me look at the code first, carefully.", command: "cat calc.js", cutStream: true },
     { toolCalls: [{ name: "bash", arguments: '{"command": "cat calc.js' }] },
@@ -83,17 +83,15 @@ test("a stream cut short and tool-call arguments that are not JSON are asked for
     { command: SUBMIT },
   ]);
   expect(run.exitCode).toBe(0);
-  expect(run.retries.map((retry) => retry.reason)).toEqual([
-    // The server hangs up mid-reply.
-    expect.stringMatching(/other side closed|ended before the reply was complete/),
-    "a tool call's arguments were not valid JSON",
-  ]);
-  // Neither broken reply became a step, nor a format error the model is scolded for.
-  expect(responses(run)).toHaveLength(2);
-  expect(run.events.filter((event) => event.type === "format_error")).toHaveLength(0);
+  // The server hangs up mid-reply: that reply never became a step.
+  expect(run.retries.map((retry) => retry.reason)).toEqual([expect.stringMatching(/other side closed|ended before the reply was complete/)]);
+  expect(responses(run)).toHaveLength(3);
+  // The reply with broken arguments is answered as mini-SWE-agent answers it, and not kept.
+  const errors = run.events.filter((event) => event.type === "format_error");
+  expect(errors).toHaveLength(1);
+  expect(errors[0]).toMatchObject({ step: 1, reason: expect.stringMatching(/^Error parsing tool call arguments: .*Missing 'command' argument in bash tool call\.$/) });
   expect(String(run.server.requests[3]?.messages.at(-1)?.content)).toContain("a - b");
-  // The history the model saw after the retries holds no trace of the broken replies.
-  expect(run.server.requests[3]?.messages.map((message) => message.role)).toEqual(["system", "user", "assistant", "tool"]);
+  expect(run.server.requests[3]?.messages.map((message) => message.role)).toEqual(["system", "user", "user", "assistant", "tool"]);
 });
 
 test("a reply slower than --request-timeout is abandoned and asked for again", async () => {

@@ -63,8 +63,9 @@ describe.each(["text", "tools"] as const)("a molt run in %s format", (format) =>
     expect(formatErrors(a)).toHaveLength(1);
     const commands = (events: MoltEvent[]) => ofType(events, "command_started").map(({ step, command }) => ({ step, command }));
     expect(commands(b)).toEqual(commands(a));
+    // A command that timed out reads back with the return code the model was shown: -1, as mini-SWE-agent reports it.
     const results = (events: MoltEvent[]) =>
-      ofType(events, "command_finished").map(({ step, exitCode, output, outputTail, elidedChars, timedOut }) => ({ step, exitCode, output, outputTail, elidedChars, timedOut }));
+      ofType(events, "command_finished").map(({ step, exitCode, output, outputTail, elidedChars, timedOut }) => ({ step, exitCode: timedOut ? -1 : exitCode, output, outputTail, elidedChars, timedOut }));
     expect(results(b)).toEqual(results(a));
     expect(results(a).at(-1)?.output).toMatch(/^COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT\n calc\.js \| 2 \+-\n/);
     // The run had a long output, a failure and a timeout to read back.

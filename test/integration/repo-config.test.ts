@@ -6,7 +6,7 @@ import { EvalReport } from "../../core/eval/eval-report.ts";
 import { batchFixture } from "../batch-fixture.ts";
 import { cleanUp, gitOut, makeRepo, molt, tempDir } from "../helpers.ts";
 
-// --config FILE: install_cmd and test_cmd per repository, for instances that bring none of their own.
+// --repo-config FILE: install_cmd and test_cmd per repository, for instances that bring none of their own.
 
 afterEach(cleanUp);
 
@@ -16,7 +16,7 @@ async function setupCommand(runDir: string): Promise<string | undefined> {
   return setup?.type === "setup_finished" ? setup.command : undefined;
 }
 
-describe("--config", () => {
+describe("--repo-config", () => {
   test("molt batch: the repository's install_cmd runs where the instance has none; the instance's own wins", async () => {
     const f = await batchFixture();
     const instances = f.instances.map((instance) => (instance.instance_id === "acme__calc-2" ? { ...instance, install_cmd: "echo own" } : instance));
@@ -24,7 +24,7 @@ describe("--config", () => {
     const config = join(f.root, "molt.yaml");
     await writeFile(config, "repos:\n  acme/calc:\n    install_cmd: echo from-config\n    test_cmd: node --test\n");
     const out = join(f.root, "out");
-    const result = await molt(["batch", "--instances", f.instancesFile, "--output", out, "--model", `script:${f.scripts}`, "--repos-dir", f.reposDir, "--sandbox", "local", "--config", config]);
+    const result = await molt(["batch", "--instances", f.instancesFile, "--output", out, "--model", `script:${f.scripts}`, "--repos-dir", f.reposDir, "--sandbox", "local", "--repo-config", config]);
     expect(result.stderr).toBe("");
     expect(result.exitCode).toBe(0);
     expect(await setupCommand(join(out, "acme__calc-1"))).toBe("echo from-config");
@@ -49,7 +49,7 @@ describe("--config", () => {
     await writeFile(join(dir, "config.json"), JSON.stringify({ repos: { "acme/calc": { install_cmd: "touch .installed", test_cmd: "test -f .installed && node --test" } } }));
     const args = ["eval", "--instances", join(dir, "instances.jsonl"), "--preds", join(dir, "preds.json"), "--repos-dir", dirname(repo), "--sandbox", "local"];
 
-    const result = await molt([...args, "--output", join(dir, "with"), "--config", join(dir, "config.json")]);
+    const result = await molt([...args, "--output", join(dir, "with"), "--repo-config", join(dir, "config.json")]);
     expect(result.exitCode).toBe(0);
     const report = EvalReport.parse(JSON.parse(await readFile(join(dir, "with", "report.json"), "utf8")));
     expect(report.resolved_ids).toEqual(["calc-1"]);
@@ -68,9 +68,23 @@ describe("--config", () => {
     const f = await batchFixture();
     const config = join(f.root, "molt.yaml");
     await writeFile(config, text);
-    const result = await molt(["batch", "--instances", f.instancesFile, "--output", join(f.root, "out"), "--model", `script:${f.scripts}`, "--repos-dir", f.reposDir, "--sandbox", "local", "--config", config]);
+    const result = await molt(["batch", "--instances", f.instancesFile, "--output", join(f.root, "out"), "--model", `script:${f.scripts}`, "--repos-dir", f.reposDir, "--sandbox", "local", "--repo-config", config]);
     expect(result.exitCode).toBe(2);
     expect(result.stderr.trim().split("\n")).toHaveLength(1);
     expect(result.stderr).toContain(message);
+  });
+
+  test("the old spelling, molt batch --config with a per-repository file, still works and says where it goes now", async () => {
+    const f = await batchFixture();
+    const config = join(f.root, "repos.yaml");
+    await writeFile(config, "repos:\n  acme/calc:\n    install_cmd: echo from-config\n");
+    const out = join(f.root, "out");
+    const result = await molt(["batch", "--instances", f.instancesFile, "--output", out, "--model", `script:${f.scripts}`, "--repos-dir", f.reposDir, "--sandbox", "local", "--config", config]);
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr.trim()).toBe(`molt: ${config} holds commands per repository: pass it as --repo-config (--config now takes mini-SWE-agent configurations)`);
+    expect(await setupCommand(join(out, "acme__calc-1"))).toBe("echo from-config");
+    const evaluated = await molt(["eval", "--instances", f.instancesFile, "--preds", join(out, "preds.json"), "--output", join(f.root, "eval"), "--config", config]);
+    expect(evaluated.exitCode).toBe(2);
+    expect(evaluated.stderr.trim()).toBe("molt: molt eval's per-repository commands file is now --repo-config FILE");
   });
 });

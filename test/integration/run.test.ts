@@ -101,20 +101,40 @@ test("the agent's commits, branches and stashes stay in its workspace, and the p
   expect(patch).not.toContain("y.txt");
 });
 
-test("three replies in a row without a command end the run with FormatError", async () => {
+test("three replies in a row without a command end the run with RepeatedFormatError, as mini-SWE-agent records it", async () => {
   const repo = await makeRepo(BUGGY);
   const server = await serve(["I think I know.", "Let me see.\n```bash\nls\n```\n```bash\npwd\n```", "Hmm."]);
   const out = join(await tempDir(), "run");
   const result = await molt(["run", "--repo", repo, "--issue", "fix add", "--model", "m", "--base-url", server.url, "--action-format", "text", "--output", out]);
   expect(result.exitCode).toBe(1);
   expect(result.stderr.trim().split("\n")).toHaveLength(1);
-  expect(result.stderr).toContain("FormatError");
-  // The model was told what was wrong each time.
-  expect(JSON.stringify(server.requests[1]?.messages.at(-1))).toContain("no ```bash block");
-  expect(JSON.stringify(server.requests[2]?.messages.at(-1))).toContain("2 ```bash blocks");
+  expect(result.stderr).toContain("RepeatedFormatError");
+  // The model was told what was wrong each time; the replies without a command are not kept.
+  expect(JSON.stringify(server.requests[1]?.messages.at(-1))).toContain("Expected exactly 1 action, found 0.");
+  expect(JSON.stringify(server.requests[2]?.messages.at(-1))).toContain("Expected exactly 1 action, found 2.");
+  expect(server.requests[2]?.messages.map((message) => message.role)).toEqual(["system", "user", "user", "user"]);
   const run = await readRun(out);
   expect(run.events.filter((event) => event.type === "format_error")).toHaveLength(3);
-  expect(run.traj.info.exit_status).toBe("FormatError");
+  expect(run.traj.info.exit_status).toBe("RepeatedFormatError");
+});
+
+test("with --format-error-limit 0, five replies without a command, then a fix and a submission: Submitted", async () => {
+  const repo = await makeRepo(BUGGY);
+  const fix = "sed -i 's/a - b/a + b/' calc.js";
+  const server = await serve(["Thinking.", "Still thinking.", "Hmm.", "Almost.", "Now I see.", { command: fix }, { command: "echo COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT" }]);
+  const out = join(await tempDir(), "run");
+  const result = await molt(["run", "--repo", repo, "--issue", "fix add", "--model", "m", "--base-url", server.url, "--format-error-limit", "0", "--output", out]);
+  expect(result.exitCode).toBe(0);
+  const run = await readRun(out);
+  expect(run.events.filter((event) => event.type === "format_error").map((event) => event.type === "format_error" && event.inARow)).toEqual([1, 2, 3, 4, 5]);
+  expect(run.traj.info.exit_status).toBe("Submitted");
+  expect(await readFile(join(out, "patch.diff"), "utf8")).toContain("+export const add = (a, b) => a + b;");
+  // The default limit ends the same replies at the third.
+  const again = await serve(["Thinking.", "Still thinking.", "Hmm.", "Almost."]);
+  const limited = await molt(["run", "--repo", repo, "--issue", "fix add", "--model", "m", "--base-url", again.url]);
+  expect(limited.exitCode).toBe(1);
+  expect(limited.stderr).toContain("RepeatedFormatError: 3 replies in a row had no command that could run");
+  expect(again.served()).toBe(3);
 });
 
 test("a command that times out is killed with its background children, and the agent is told", async () => {

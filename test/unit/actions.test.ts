@@ -1,152 +1,134 @@
 import { describe, expect, test } from "vitest";
-import { isSubmission, parseAction, SUBMIT_MARKER } from "../../core/actions.ts";
+import { afterMarker, isSubmission, parseActions, SUBMIT_MARKER } from "../../core/actions.ts";
 import type { ToolCall } from "../../core/events/events.ts";
 
 const fence = "```";
 
-function text(content: string) {
-  return parseAction("text", content, []);
+function text(content: string, actionRegex?: string) {
+  return parseActions("text", content, [], actionRegex);
 }
 
 function tools(calls: ToolCall[], content = "") {
-  return parseAction("tools", content, calls);
+  return parseActions("tools", content, calls);
+}
+
+/** The commands of a reply that can run, or its error. */
+function commands(parsed: ReturnType<typeof parseActions>): string[] | string {
+  return parsed.ok ? parsed.actions.map((action) => action.command) : parsed.error;
 }
 
 function bashCall(args: unknown, id = "call_1"): ToolCall {
   return { id, name: "bash", arguments: typeof args === "string" ? args : JSON.stringify(args) };
 }
 
-describe("parseAction, text format", () => {
+describe("parseActions, text format (molt's rule)", () => {
   test("one ```bash block is the command", () => {
-    const reply = `I will list the files first.\n\n${fence}bash\nls -la src\n${fence}\n`;
-    expect(text(reply)).toEqual({ ok: true, command: "ls -la src" });
+    expect(commands(text(`I will list the files first.\n\n${fence}bash\nls -la src\n${fence}\n`))).toEqual(["ls -la src"]);
   });
 
   test("a multi-line command keeps its lines", () => {
-    const reply = `Let me run the tests.\n${fence}bash\ncd src &&\n  npm test\n${fence}`;
-    expect(text(reply)).toEqual({ ok: true, command: "cd src &&\n  npm test" });
+    expect(commands(text(`Let me run the tests.\n${fence}bash\ncd src &&\n  npm test\n${fence}`))).toEqual(["cd src &&\n  npm test"]);
   });
 
-  test("a reply with no block is a format error that says no block was found", () => {
-    const result = text("I think the bug is in parse.ts, let me look.");
-    expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.reason).toMatch(/no .*bash block/i);
+  test("a reply with no block is a format error in mini-SWE-agent's words", () => {
+    expect(text("I think the bug is in parse.ts, let me look.")).toEqual({ ok: false, error: "Expected exactly 1 action, found 0.", actions: [], hasToolCalls: false });
   });
 
-  test("a reply with two blocks is a format error naming the count", () => {
-    const reply = `${fence}bash\nls\n${fence}\nand then\n${fence}bash\ncat README.md\n${fence}\n`;
-    const result = text(reply);
-    expect(result.ok).toBe(false);
-    if (!result.ok) {
-      expect(result.reason).toContain("2");
-      expect(result.reason).toMatch(/exactly one/);
-    }
+  test("a reply with two blocks is a format error that counts them and hands them to the template", () => {
+    expect(text(`${fence}bash\nls\n${fence}\nand then\n${fence}bash\ncat README.md\n${fence}\n`)).toEqual({
+      ok: false,
+      error: "Expected exactly 1 action, found 2.",
+      actions: ["ls", "cat README.md"],
+      hasToolCalls: false,
+    });
   });
 
-  test("a block holding only blank lines is a format error that says it is empty", () => {
-    const result = text(`Here:\n${fence}bash\n\n   \n${fence}\n`);
-    expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.reason).toMatch(/empty/);
-  });
-
-  test("an empty block with nothing between the fences is not runnable", () => {
-    expect(text(`Here:\n${fence}bash\n${fence}\n`).ok).toBe(false);
-  });
-
-  // "```bash\n```" is a block, and an empty one: the model should hear that, not "no block".
-  test("an empty block with nothing between the fences is reported as empty", () => {
-    const result = text(`Here:\n${fence}bash\n${fence}\n`);
-    expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.reason).toMatch(/empty/);
+  // As mini-SWE-agent: a block is an action even when it is empty; the empty command runs and prints nothing.
+  test("a block holding only blank lines is one action, the empty command", () => {
+    expect(commands(text(`Here:\n${fence}bash\n\n   \n${fence}\n`))).toEqual([""]);
+    expect(commands(text(`Here:\n${fence}bash\n${fence}\n`))).toEqual([""]);
   });
 
   // An empty block must end at its own fence, not run on and swallow the text up to the next block.
-  test("an empty block followed by a real block is not run as one swallowed command", () => {
-    const result = text(`${fence}bash\n${fence}\nthen\n${fence}bash\nls\n${fence}\n`);
-    expect(result.ok).toBe(false);
+  test("an empty block followed by a real block is two blocks, not one swallowed command", () => {
+    expect(commands(text(`${fence}bash\n${fence}\nthen\n${fence}bash\nls\n${fence}\n`))).toBe("Expected exactly 1 action, found 2.");
   });
 
-  test("a ```python block is not an action", () => {
-    const result = text(`Let me check:\n${fence}python\nprint(open('a.txt').read())\n${fence}\n`);
-    expect(result.ok).toBe(false);
+  test("a ```python block is not an action, nor does it count beside a ```bash block", () => {
+    expect(text(`Let me check:\n${fence}python\nprint(open('a.txt').read())\n${fence}\n`).ok).toBe(false);
+    expect(commands(text(`Example:\n${fence}python\nprint(1)\n${fence}\nNow run it:\n${fence}bash\npython a.py\n${fence}\n`))).toEqual(["python a.py"]);
   });
 
-  test("a ```python block next to a ```bash block does not count as a second block", () => {
-    const reply = `Example:\n${fence}python\nprint(1)\n${fence}\nNow run it:\n${fence}bash\npython a.py\n${fence}\n`;
-    expect(text(reply)).toEqual({ ok: true, command: "python a.py" });
+  test("a ```mswea_bash_command block (mini-SWE-agent 2) is the command, and a ```bash block beside it an example", () => {
+    expect(commands(text(`Looking.\n${fence}mswea_bash_command\nls -la\n${fence}\n`))).toEqual(["ls -la"]);
+    expect(commands(text(`For instance:\n${fence}bash\nsed -i s/a/b/ f\n${fence}\nNow:\n${fence}mswea_bash_command\ncat f\n${fence}\n`))).toEqual(["cat f"]);
+    expect(commands(text(`${fence}mswea_bash_command\nls\n${fence}\n${fence}mswea_bash_command\npwd\n${fence}\n`))).toBe("Expected exactly 1 action, found 2.");
   });
 
-  test("a ```mswea_bash_command block (mini-SWE-agent 2) is the command", () => {
-    expect(text(`Looking.\n${fence}mswea_bash_command\nls -la\n${fence}\n`)).toEqual({ ok: true, command: "ls -la" });
-  });
-
-  test("next to a ```mswea_bash_command block, a ```bash block is an example, not a second action", () => {
-    const reply = `For instance:\n${fence}bash\nsed -i s/a/b/ f\n${fence}\nNow:\n${fence}mswea_bash_command\ncat f\n${fence}\n`;
-    expect(text(reply)).toEqual({ ok: true, command: "cat f" });
-  });
-
-  test("two ```mswea_bash_command blocks are a format error naming the count", () => {
-    const result = text(`${fence}mswea_bash_command\nls\n${fence}\n${fence}mswea_bash_command\npwd\n${fence}\n`);
-    expect(result).toEqual({ ok: false, reason: "2 ```mswea_bash_command blocks found; exactly one is allowed" });
-  });
-
-  test("CRLF line endings around the block are understood", () => {
-    const reply = `I will look.\r\n\r\n${fence}bash\r\nls -la\r\n${fence}\r\n`;
-    expect(text(reply)).toEqual({ ok: true, command: "ls -la" });
-  });
-
-  // A CRLF reply must not leave "\r" inside the command (bash would run `cd $'src\r'`).
-  test("a multi-line command in a CRLF reply runs without stray carriage returns", () => {
-    const result = text(`${fence}bash\r\ncd src\r\nls\r\n${fence}\r\n`);
-    expect(result).toEqual({ ok: true, command: "cd src\nls" });
+  test("CRLF line endings are understood, and leave no carriage return in the command", () => {
+    expect(commands(text(`I will look.\r\n\r\n${fence}bash\r\nls -la\r\n${fence}\r\n`))).toEqual(["ls -la"]);
+    expect(commands(text(`${fence}bash\r\ncd src\r\nls\r\n${fence}\r\n`))).toEqual(["cd src\nls"]);
   });
 });
 
-describe("parseAction, tools format", () => {
-  test("one bash call is the command", () => {
-    expect(tools([bashCall({ command: "grep -rn parse src" })], "Searching.")).toEqual({ ok: true, command: "grep -rn parse src" });
+describe("parseActions, text format with a configuration's action_regex", () => {
+  const MSWEA = "```mswea_bash_command\\s*\\n(.*?)\\n```";
+
+  test("the regex's first group is the command, stripped, across lines", () => {
+    expect(commands(text(`THOUGHT: x\n\n${fence}mswea_bash_command\n  cd a &&\nls  \n${fence}\n`, MSWEA))).toEqual(["cd a &&\nls"]);
+  });
+
+  test("a ```bash block does not match mini-SWE-agent 2's regex", () => {
+    expect(commands(text(`${fence}bash\nls\n${fence}\n`, MSWEA))).toBe("Expected exactly 1 action, found 0.");
+  });
+
+  test("Python's named groups are read", () => {
+    expect(commands(text("<cmd>ls</cmd>", "<cmd>(?P<command>.*?)</cmd>"))).toEqual(["ls"]);
+  });
+});
+
+describe("parseActions, tools format", () => {
+  test("one bash call is the command, with its call's id", () => {
+    expect(tools([bashCall({ command: "grep -rn parse src" })], "Searching.")).toEqual({ ok: true, actions: [{ command: "grep -rn parse src", callId: "call_1" }] });
+  });
+
+  test("several bash calls are several commands, in order", () => {
+    const parsed = tools([bashCall({ command: "ls" }, "a"), bashCall({ command: "pwd" }, "b"), bashCall({ command: "id" }, "c")]);
+    expect(parsed).toEqual({ ok: true, actions: [{ command: "ls", callId: "a" }, { command: "pwd", callId: "b" }, { command: "id", callId: "c" }] });
   });
 
   test("a ```bash block in the content is ignored in tools format", () => {
-    const result = tools([], `${fence}bash\nls\n${fence}`);
-    expect(result.ok).toBe(false);
+    expect(commands(tools([], `${fence}bash\nls\n${fence}`))).toBe("No tool calls found in the response. Every response MUST include at least one tool call.");
   });
 
-  test("no call is a format error", () => {
-    const result = tools([]);
-    expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.reason).toMatch(/no bash tool call/);
+  test("no call is a format error that says the reply had none", () => {
+    expect(tools([])).toMatchObject({ ok: false, hasToolCalls: false });
   });
 
-  test("two calls is a format error naming the count", () => {
-    const result = tools([bashCall({ command: "ls" }, "a"), bashCall({ command: "pwd" }, "b")]);
-    expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.reason).toMatch(/2 tool calls/);
+  test("one bad call among good ones rejects the whole reply", () => {
+    const parsed = tools([bashCall({ command: "ls" }, "a"), { id: "b", name: "str_replace_editor", arguments: '{"command":"view"}' }]);
+    expect(parsed).toEqual({ ok: false, error: "Unknown tool 'str_replace_editor'.", actions: [], hasToolCalls: true });
   });
 
-  test("an unknown function name is a format error naming it", () => {
-    const result = tools([{ id: "c", name: "str_replace_editor", arguments: '{"command":"view"}' }]);
-    expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.reason).toContain("str_replace_editor");
-  });
-
-  test("arguments that are not JSON are a format error", () => {
-    const result = tools([bashCall('{"command": "ls')]);
-    expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.reason).toMatch(/JSON/);
+  test("errors are put together as mini-SWE-agent puts them", () => {
+    expect(commands(tools([{ id: "c", name: "shell", arguments: "{}" }]))).toBe("Unknown tool 'shell'.Missing 'command' argument in bash tool call.");
+    expect(commands(tools([bashCall('{"command": "ls')]))).toMatch(/^Error parsing tool call arguments: .+\.Missing 'command' argument in bash tool call\.$/);
   });
 
   test.each([
     ["no command key", {}],
-    ["an empty command", { command: "" }],
-    ["a blank command", { command: "   \n" }],
-    ["a command that is not a string", { command: ["ls"] }],
     ["arguments that are not an object", "ls"],
     ["null arguments", null],
   ])("%s is a format error asking for a command", (_label, args) => {
-    const result = tools([bashCall(JSON.stringify(args))]);
-    expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.reason).toMatch(/command/);
+    expect(commands(tools([bashCall(JSON.stringify(args))]))).toBe("Missing 'command' argument in bash tool call.");
+  });
+
+  test("a command that is not a string is a format error", () => {
+    expect(commands(tools([bashCall({ command: ["ls"] })]))).toMatch(/must be a string/);
+  });
+
+  test("an empty command runs, as in mini-SWE-agent", () => {
+    expect(commands(tools([bashCall({ command: "" })]))).toEqual([""]);
   });
 });
 
@@ -182,5 +164,12 @@ describe("isSubmission", () => {
 
   test("empty output is not a submission", () => {
     expect(isSubmission(0, "")).toBe(false);
+  });
+});
+
+describe("afterMarker", () => {
+  test("is what the submission printed after the marker's line", () => {
+    expect(afterMarker(`${SUBMIT_MARKER}\ndiff --git a/x b/x\n`)).toBe("diff --git a/x b/x\n");
+    expect(afterMarker(`\n${SUBMIT_MARKER}`)).toBe("");
   });
 });

@@ -12,7 +12,9 @@ import { EventBus } from "../../core/events/event-bus.ts";
 import type { MoltEvent, ToolCall } from "../../core/events/events.ts";
 import type { ActionFormat, Limits } from "../../core/run-spec.ts";
 import type { Message } from "../../core/messages.ts";
+import { loadConfiguration } from "../../core/config/configuration.ts";
 import { ModelAborted, ModelError, type CompletionHooks, type Model, type ModelReply } from "../../core/model.ts";
+import { Prompts } from "../../core/prompts.ts";
 
 const fence = "```";
 const SUBMIT = `echo ${SUBMIT_MARKER}`;
@@ -76,11 +78,15 @@ const noBlock: Partial<ModelReply> = { content: "I am not sure what to do." };
 
 const limits: Limits = { stepLimit: 50, costLimit: 0, timeLimitSec: 0, commandTimeoutSec: 60 };
 
+/** molt's own configuration: its templates and rules, as a run without -c has them. */
+const MOLT_AGENT = loadConfiguration([]).agent;
+
 function setup(format: ActionFormat, model: ScriptedModel, environment = new FakeEnvironment(), extra: Partial<AgentOptions> = {}) {
   const bus = new EventBus();
   const events: MoltEvent[] = [];
   bus.subscribe({ onEvent: (event) => events.push(event) });
-  const agent = new Agent({ model, environment, bus, actionFormat: format, limits, ...extra });
+  const prompts = new Prompts(MOLT_AGENT, format, {});
+  const agent = new Agent({ model, environment, bus, actionFormat: format, limits, agent: MOLT_AGENT, prompts, ...extra });
   return { agent, bus, events, environment };
 }
 
@@ -168,11 +174,11 @@ describe("Agent: how a run ends", () => {
     expect(outcome.totals.elapsedMs).toBeGreaterThanOrEqual(100);
   });
 
-  test("three format errors in a row end the run with FormatError", async () => {
+  test("three format errors in a row end the run with RepeatedFormatError, as mini-SWE-agent records it", async () => {
     const model = new ScriptedModel([noBlock]);
     const { agent, environment, events } = setup("text", model);
     const outcome = await agent.run("issue");
-    expect(outcome.exitStatus).toBe("FormatError");
+    expect(outcome.exitStatus).toBe("RepeatedFormatError");
     expect(model.calls).toBe(3);
     expect(environment.commands).toEqual([]);
     expect(events.filter((event) => event.type === "format_error").map((event) => event.type === "format_error" && event.inARow)).toEqual([1, 2, 3]);
@@ -188,13 +194,30 @@ describe("Agent: how a run ends", () => {
     expect(events.flatMap((event) => (event.type === "format_error" ? [event.inARow] : []))).toEqual([1, 2, 1, 2]);
   });
 
-  test("each format error is answered, so the model can correct itself", async () => {
+  test("a reply without a command is not kept: the model is told why instead, so it can correct itself", async () => {
     const model = new ScriptedModel([noBlock, textReply(SUBMIT)]);
     await setup("text", model).agent.run("issue");
     const second = model.seen[1]!;
-    expect(second.at(-2)).toMatchObject({ role: "assistant", content: noBlock.content });
-    expect(second.at(-1)).toMatchObject({ role: "user" });
-    expect(second.at(-1)!.content).toMatch(/bash/);
+    expect(second.some((message) => message.role === "assistant")).toBe(false);
+    expect(second.map((message) => message.role)).toEqual(["system", "user", "user"]);
+    expect(second.at(-1)!.content).toBe("Your reply could not be run: Expected exactly 1 action, found 0.\nEnd your reply with exactly one ```bash block holding one command.\nIf you are done, submit with `echo COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT`.");
+  });
+
+  test("with a format-error limit of 0 a long run of replies without a command goes on, and the agent can still submit", async () => {
+    const model = new ScriptedModel([noBlock, noBlock, noBlock, noBlock, noBlock, textReply("ls"), textReply(SUBMIT)]);
+    const { agent, environment, events } = setup("text", model, new FakeEnvironment(), { agent: { ...MOLT_AGENT, formatErrorLimit: 0 } });
+    const outcome = await agent.run("issue");
+    expect(outcome.exitStatus).toBe("Submitted");
+    expect(environment.commands).toEqual(["ls", SUBMIT]);
+    expect(events.flatMap((event) => (event.type === "format_error" ? [event.inARow] : []))).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  test("a reply cut off at the token limit is told so: the format-error template gets finish_reason", async () => {
+    const model = new ScriptedModel([{ ...noBlock, finishReason: "length" }, textReply(SUBMIT)]);
+    const { agent, events } = setup("text", model);
+    await agent.run("issue");
+    expect(model.seen[1]!.at(-1)!.content).toMatch(/^Your reply was cut off at the output token limit/);
+    expect(events.find((event) => event.type === "model_response")).toMatchObject({ finishReason: "length" });
   });
 
   test("an aborted signal ends the run with Interrupted before calling the model", async () => {
@@ -285,36 +308,69 @@ describe("Agent: the messages it sends back", () => {
     expect(observation.content).toContain("output of ls");
   });
 
-  test("in tools format a reply with two tool calls gets one tool message answering each id, and runs nothing", async () => {
-    const twoCalls: ToolCall[] = [
+  test("in tools format a reply with three tool calls runs them in order, each answered by its own tool message", async () => {
+    const calls: ToolCall[] = [
       { id: "call_1", name: "bash", arguments: JSON.stringify({ command: "ls" }) },
       { id: "call_2", name: "bash", arguments: JSON.stringify({ command: "pwd" }) },
+      { id: "call_3", name: "bash", arguments: JSON.stringify({ command: "id" }) },
     ];
-    const model = new ScriptedModel([{ content: "", toolCalls: twoCalls }, toolReply(SUBMIT, "call_3")]);
-    const { agent, environment } = setup("tools", model);
+    const model = new ScriptedModel([{ content: "", toolCalls: calls }, toolReply(SUBMIT, "call_4")]);
+    const { agent, environment, events } = setup("tools", model);
     const outcome = await agent.run("issue");
     expect(outcome.exitStatus).toBe("Submitted");
-    expect(environment.commands).toEqual([SUBMIT]);
+    expect(environment.commands).toEqual(["ls", "pwd", "id", SUBMIT]);
     const history = model.seen[1]!;
     const assistantAt = history.findLastIndex((message) => message.role === "assistant");
     const answers = history.slice(assistantAt + 1);
-    expect(answers.map((message) => message.role)).toEqual(["tool", "tool"]);
-    expect(answers.map((message) => (message.role === "tool" ? message.tool_call_id : undefined))).toEqual(["call_1", "call_2"]);
+    expect(answers.map((message) => (message.role === "tool" ? [message.tool_call_id, message.content.includes(`output of ${["ls", "pwd", "id"][answers.indexOf(message)]}`)] : undefined))).toEqual([
+      ["call_1", true],
+      ["call_2", true],
+      ["call_3", true],
+    ]);
+    expect(events.filter((event) => event.type === "command_started").map((event) => event.type === "command_started" && [event.step, event.call, event.command])).toEqual([
+      [1, 0, "ls"],
+      [1, 1, "pwd"],
+      [1, 2, "id"],
+      [2, 0, SUBMIT],
+    ]);
   });
 
-  test("every tool_call_id the model sent is answered exactly once before the next request", async () => {
+  test("a submission among several calls ends the run there: the calls after it are answered as not run", async () => {
+    const calls: ToolCall[] = [
+      { id: "a", name: "bash", arguments: JSON.stringify({ command: "ls" }) },
+      { id: "b", name: "bash", arguments: JSON.stringify({ command: SUBMIT }) },
+      { id: "c", name: "bash", arguments: JSON.stringify({ command: "rm -rf src" }) },
+    ];
+    const model = new ScriptedModel([{ toolCalls: calls }]);
+    const { agent, environment } = setup("tools", model);
+    const outcome = await agent.run("issue");
+    expect(outcome.exitStatus).toBe("Submitted");
+    expect(environment.commands).toEqual(["ls", SUBMIT]);
+    const answers = outcome.messages.filter((message) => message.role === "tool");
+    expect(answers.map((message) => message.role === "tool" && message.tool_call_id)).toEqual(["a", "b", "c"]);
+    expect(answers[2]!.content).toContain("action was not executed");
+  });
+
+  test("one bad call rejects the whole reply: nothing runs, and the reply is not kept", async () => {
     const model = new ScriptedModel([
-      { toolCalls: [{ id: "x1", name: "python", arguments: "{}" }] },
-      toolReply("ls", "x2"),
-      { toolCalls: [{ id: "x3", name: "bash", arguments: "{not json" }] },
-      toolReply(SUBMIT, "x4"),
+      { toolCalls: [{ id: "x1", name: "bash", arguments: JSON.stringify({ command: "ls" }) }, { id: "x2", name: "python", arguments: "{}" }] },
+      toolReply("pwd", "x3"),
+      { toolCalls: [{ id: "x4", name: "bash", arguments: "{not json" }] },
+      toolReply(SUBMIT, "x5"),
     ]);
-    await setup("tools", model).agent.run("issue");
+    const { agent, environment } = setup("tools", model);
+    await agent.run("issue");
+    expect(environment.commands).toEqual(["pwd", SUBMIT]);
     const history = model.seen[3]!;
     const asked = history.flatMap((message) => (message.role === "assistant" ? (message.tool_calls ?? []).map((call) => call.id) : []));
     const answered = history.flatMap((message) => (message.role === "tool" ? [message.tool_call_id] : []));
-    expect(asked).toEqual(["x1", "x2", "x3"]);
-    expect(answered).toEqual(["x1", "x2", "x3"]);
+    expect(asked).toEqual(["x3"]);
+    expect(answered).toEqual(["x3"]);
+    expect(history.filter((message) => message.role === "user").map((message) => message.content.split("\n", 1)[0])).toEqual([
+      "<issue>",
+      "Your reply could not be run: Unknown tool 'python'.Missing 'command' argument in bash tool call.",
+      expect.stringMatching(/^Your reply could not be run: Error parsing tool call arguments: /),
+    ]);
   });
 
   test("in tools format a reply with no tool call is answered with a user message", async () => {
@@ -323,12 +379,13 @@ describe("Agent: the messages it sends back", () => {
     expect(model.seen[1]!.at(-1)!.role).toBe("user");
   });
 
-  test("the history is linear: each request holds the previous one plus the reply and its answer", async () => {
+  test("the history is linear: each request holds the previous one plus the reply and its answer (a format error: the answer alone)", async () => {
     const model = new ScriptedModel([textReply("ls"), noBlock, textReply("pwd"), textReply(SUBMIT)]);
     const outcome = await setup("text", model).agent.run("issue");
+    const grew = [2, 1, 2];
     for (let i = 1; i < model.seen.length; i++) {
       expect(model.seen[i]!.slice(0, model.seen[i - 1]!.length)).toEqual(model.seen[i - 1]);
-      expect(model.seen[i]!.length).toBe(model.seen[i - 1]!.length + 2);
+      expect(model.seen[i]!.length).toBe(model.seen[i - 1]!.length + grew[i - 1]!);
     }
     expect(outcome.messages.slice(0, model.seen.at(-1)!.length)).toEqual(model.seen.at(-1));
   });

@@ -62,9 +62,9 @@ describe("the batch live view", () => {
     clock.advance(3000);
     progress.run("acme__b-2", 2, { type: "model_request", step: 3, messages: 6 });
     progress.run("acme__b-2", 2, { type: "model_response", step: 3, content: "", toolCalls: [], usage: { promptTokens: 1, completionTokens: 1 }, cost: 0.005, ms: 5 });
-    progress.run("acme__b-2", 2, { type: "command_started", step: 3, command: "sed -i 's/a - b/a + b/' calc.js\necho more" });
+    progress.run("acme__b-2", 2, { type: "command_started", step: 3, call: 0, command: "sed -i 's/a - b/a + b/' calc.js\necho more" });
     // An event of an instance the worker no longer runs changes nothing.
-    progress.run("acme__z-9", 2, { type: "command_started", step: 9, command: "rm -rf /" });
+    progress.run("acme__z-9", 2, { type: "command_started", step: 9, call: 0, command: "rm -rf /" });
     let shown = await frame();
     expect(shown).toMatch(/^ 1 {2}acme__a-1 {2}3\.0 s {2}step 1 {2}thinking$/m);
     expect(shown).toMatch(/^ 2 {2}acme__b-2 {2}3\.0 s {2}step 3 {2}sed -i 's\/a - b\/a \+ b\/' calc\.js …$/m);

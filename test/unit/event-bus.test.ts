@@ -35,7 +35,7 @@ describe("EventBus", () => {
     bus.subscribe(recorder("first", log));
     bus.subscribe(recorder("second", log));
     bus.emit({ type: "model_request", step: 1, messages: 2 });
-    bus.emit({ type: "command_started", step: 1, command: "ls" });
+    bus.emit({ type: "command_started", step: 1, call: 0, command: "ls" });
     expect(log).toEqual(["first:model_request", "second:model_request", "first:command_started", "second:command_started"]);
   });
 
@@ -45,7 +45,7 @@ describe("EventBus", () => {
     const b: MoltEvent[] = [];
     bus.subscribe(recorder("a", [], a));
     bus.subscribe(recorder("b", [], b));
-    const stamped = bus.emit({ type: "command_started", step: 3, command: "npm test" });
+    const stamped = bus.emit({ type: "command_started", step: 3, call: 0, command: "npm test" });
     expect(a).toEqual([stamped]);
     expect(b).toEqual([stamped]);
   });

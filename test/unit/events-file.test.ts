@@ -2,6 +2,7 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import { loadConfiguration } from "../../core/config/configuration.ts";
 import { EventBus, type NewEvent } from "../../core/events/event-bus.ts";
 import { EventsFile, readEvents } from "../../core/events/events-file.ts";
 import { MoltEvent } from "../../core/events/events.ts";
@@ -35,8 +36,8 @@ const runEvents: NewEvent[] = [
     cost: 0.0004,
     ms: 812,
   },
-  { type: "command_started", step: 1, command: "ls" },
-  { type: "command_finished", step: 1, exitCode: 0, ms: 5, output: "src\ntest\n", outputTail: "", elidedChars: 0, timedOut: false, notes: [] },
+  { type: "command_started", step: 1, call: 0, command: "ls" },
+  { type: "command_finished", step: 1, call: 0, exitCode: 0, ms: 5, output: "src\ntest\n", outputTail: "", elidedChars: 0, timedOut: false, notes: [] },
   { type: "format_error", step: 2, reason: "no bash tool call found", inARow: 1 },
   {
     type: "run_finished",
@@ -87,7 +88,7 @@ describe("EventsFile", () => {
     bus.subscribe(sink);
     bus.emit({ type: "model_request", step: 1, messages: 2 });
     expect(lines()).toHaveLength(1);
-    bus.emit({ type: "command_started", step: 1, command: "ls" });
+    bus.emit({ type: "command_started", step: 1, call: 0, command: "ls" });
     expect(readEvents(file).map((event) => event.type)).toEqual(["model_request", "command_started"]);
     sink.close();
   });
@@ -129,7 +130,7 @@ describe("EventsFile", () => {
 describe("readEvents", () => {
   test("drops a torn last line, as left by a run killed mid-write", () => {
     const emitted = writeRun();
-    const next = JSON.stringify({ type: "command_started", ts: Date.now(), step: 3, command: "npm test" });
+    const next = JSON.stringify({ type: "command_started", ts: Date.now(), step: 3, call: 0, command: "npm test" });
     appendFileSync(file, next.slice(0, Math.floor(next.length / 2)));
     expect(readEvents(file)).toEqual(emitted.filter((event) => event.type !== "model_delta"));
   });
@@ -193,9 +194,11 @@ describe("a record written before the run spec", () => {
       type: "run_started", ts: 1, runId: "r0", moltVersion: "0.1.0", workspace: "/tmp/w/calc", outputDir: "/runs/r0", sandbox: "local",
       spec: {
         repo: "/src/calc", base: "c".repeat(40), issue: "add() subtracts",
-        model: { name: "gpt-4.1", baseUrl: "http://127.0.0.1:8080/v1", actionFormat: "text", retries: 2, requestTimeoutSec: 120, price: { inPerMTok: 2, outPerMTok: 8 } },
+        // It ran with molt's own prompts: the default configuration's.
+        agent: loadConfiguration([]).agent,
+        model: { name: "gpt-4.1", baseUrl: "http://127.0.0.1:8080/v1", actionFormat: "text", retries: 2, requestTimeoutSec: 120, price: { inPerMTok: 2, outPerMTok: 8 }, kwargs: {} },
         limits: LEGACY.limits,
-        sandbox: LEGACY.settings.sandbox,
+        sandbox: { ...LEGACY.settings.sandbox, env: {} },
         evolution: LEGACY.settings.evolution,
       },
     });

@@ -87,7 +87,7 @@ const finishedRun = (exitStatus: EventOf<"run_finished">["exitStatus"] = "Submit
     totals: { steps: 3, promptTokens: 12_345, completionTokens: 678, cost: 0.0312, apiCalls: 3, elapsedMs: 4321 },
   });
 
-const step = (fields: Partial<StepView> = {}): StepView => ({ step: 3, thought: "Run the tests to see what fails.", notes: [], ...fields });
+const step = (fields: Partial<StepView> = {}): StepView => ({ step: 3, thought: "Run the tests to see what fails.", earlier: [], notes: [], ...fields });
 
 const numbered = (count: number) => Array.from({ length: count }, (_, index) => `line ${index + 1}`).join("\n") + "\n";
 
@@ -470,12 +470,12 @@ describe("App", () => {
     store.apply(runStarted());
     store.apply(ev("setup_finished", { command: "npm ci", exitCode: 0, ms: 1234, output: "", outputTail: "", elidedChars: 0, timedOut: false }));
     startStep(store, 1, "Look around.");
-    store.apply(ev("command_started", { step: 1, command: "ls -la" }));
+    store.apply(ev("command_started", { step: 1, call: 0, command: "ls -la" }));
     await until("the running command", () => frame().includes("$ ls -la"));
     expect(frame()).toMatch(/running · \d/);
     expect(frame()).toContain("molt calc · add() subtracts instead of adding");
     expect(frame()).toMatch(/Step 1\/25 · 100 in, 10 out · \$0\.0000 of \$3\.00 · .* · running/);
-    store.apply(ev("command_finished", { step: 1, exitCode: 0, ms: 5, output: "calc.js\n", outputTail: "", elidedChars: 0, timedOut: false, notes: [] }));
+    store.apply(ev("command_finished", { step: 1, call: 0, exitCode: 0, ms: 5, output: "calc.js\n", outputTail: "", elidedChars: 0, timedOut: false, notes: [] }));
     startStep(store, 2, "Fix it.");
     await until("step 2", () => frame().includes("● 2 Fix it."));
     expect(drawn.map((s) => [s.step, s.command, s.output?.text])).toEqual([[1, "ls -la", "calc.js\n"]]);
@@ -523,10 +523,10 @@ describe("App", () => {
     const { store, frame, flat, press } = app();
     store.apply(runStarted());
     startStep(store, 1);
-    store.apply(ev("command_started", { step: 1, command: "sleep 5" }));
+    store.apply(ev("command_started", { step: 1, call: 0, command: "sleep 5" }));
     await press("p");
     expect(flat()).toContain("pausing after this step (p resumes)");
-    store.apply(ev("command_finished", { step: 1, exitCode: 0, ms: 5000, output: "", outputTail: "", elidedChars: 0, timedOut: false, notes: [] }));
+    store.apply(ev("command_finished", { step: 1, call: 0, exitCode: 0, ms: 5000, output: "", outputTail: "", elidedChars: 0, timedOut: false, notes: [] }));
     await until("the paused state", () => flat().includes("· paused (p resumes)"));
     let started = false;
     const gate = store.beforeStep().then(() => (started = true));
@@ -652,8 +652,8 @@ describe("App", () => {
     const { store, frame, press, drawn } = app();
     store.apply(runStarted());
     startStep(store, 1);
-    store.apply(ev("command_started", { step: 1, command: "echo COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT" }));
-    store.apply(ev("command_finished", { step: 1, exitCode: 0, ms: 5, output: "COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT\n", outputTail: "", elidedChars: 0, timedOut: false, notes: [] }));
+    store.apply(ev("command_started", { step: 1, call: 0, command: "echo COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT" }));
+    store.apply(ev("command_finished", { step: 1, call: 0, exitCode: 0, ms: 5, output: "COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT\n", outputTail: "", elidedChars: 0, timedOut: false, notes: [] }));
     store.apply(finishedRun());
     await until("the final view", () => frame().includes("q or Enter: leave"));
     expect(frame()).toMatch(/^Submitted$/m);

@@ -35,7 +35,7 @@ const response = (step: number, content: string, promptTokens: number, completio
   });
 
 const finishedCommand = (step: number, fields: Partial<Omit<EventOf<"command_finished">, "type" | "ts" | "step">> = {}): EventOf<"command_finished"> =>
-  ev("command_finished", { step, exitCode: 0, ms: 42, output: "", outputTail: "", elidedChars: 0, timedOut: false, notes: [], ...fields });
+  ev("command_finished", { step, call: 0, exitCode: 0, ms: 42, output: "", outputTail: "", elidedChars: 0, timedOut: false, notes: [], ...fields });
 
 const REMINDER = "[molt] Reflect: would a new or better tool help with the next steps? Write it to $MOLT_EVOLVED/<name>.ts.";
 const V1 = 'export default defineTool({ name: "count_words", run: () => 1 });\n';
@@ -78,7 +78,7 @@ describe("a run's first step", () => {
     fold([runStarted(), ev("model_request", { step: 1, messages: 2 })], view);
     expect(view.phase).toBe("thinking");
     expect(view.step).toBe(1);
-    expect(view.current).toEqual({ step: 1, thought: "", notes: [] });
+    expect(view.current).toEqual({ step: 1, thought: "", earlier: [], notes: [] });
 
     for (const text of ["Let ", "me ", "look ", "at"]) applyEvent(view, ev("model_delta", { step: 1, text }));
     expect(view.current?.thought).toBe("Let me look at");
@@ -98,7 +98,7 @@ describe("a run's first step", () => {
   test("command_started shows the command and switches to running; command_finished records output, verdict and limit notes", () => {
     const view = emptyView();
     fold([runStarted(), ev("model_request", { step: 1, messages: 2 }), response(1, "Run the tests.", 1000, 30, 0.001)], view);
-    const started = ev("command_started", { step: 1, command: "npm test" });
+    const started = ev("command_started", { step: 1, call: 0, command: "npm test" });
     applyEvent(view, started);
     expect(view.phase).toBe("running");
     expect(view.current?.command).toBe("npm test");
@@ -130,7 +130,7 @@ describe("a run's first step", () => {
 
   test("an elided output keeps its head, its tail and the count of characters the agent did not see", () => {
     const view = emptyView();
-    fold([runStarted(), ev("model_request", { step: 1, messages: 2 }), ev("command_started", { step: 1, command: "yes | head -c 10000000" })], view);
+    fold([runStarted(), ev("model_request", { step: 1, messages: 2 }), ev("command_started", { step: 1, call: 0, command: "yes | head -c 10000000" })], view);
     applyEvent(view, finishedCommand(1, { output: "y\ny\n", outputTail: "\ny\ny", elidedChars: 9_990_000 }));
     expect(view.current?.output).toEqual({ text: "y\ny\n", tail: "\ny\ny", elidedChars: 9_990_000 });
   });
@@ -143,14 +143,14 @@ describe("steps go to the scrollback", () => {
       ev("model_request", { step: 1, messages: 2 }),
       ev("model_delta", { step: 1, text: "Look around." }),
       response(1, "Look around.", 1000, 20, 0.001),
-      ev("command_started", { step: 1, command: "ls" }),
+      ev("command_started", { step: 1, call: 0, command: "ls" }),
       finishedCommand(1, { output: "calc.js\n" }),
       ev("model_request", { step: 2, messages: 4 }),
       ev("model_delta", { step: 2, text: "Fix it" }),
     ]);
     expect(finished).toHaveLength(1);
     expect(finished[0]).toMatchObject({ step: 1, thought: "Look around.", command: "ls", output: { text: "calc.js\n" }, exitCode: 0 });
-    expect(view.current).toEqual({ step: 2, thought: "Fix it", notes: [] });
+    expect(view.current).toEqual({ step: 2, thought: "Fix it", earlier: [], notes: [] });
     expect(view.step).toBe(2);
     expect(view.phase).toBe("thinking");
   });
@@ -161,7 +161,7 @@ describe("steps go to the scrollback", () => {
       events.push(
         ev("model_request", { step, messages: 2 * step }),
         response(step, `thought ${step}`, 1000 * step, 10, 0.01),
-        ev("command_started", { step, command: `echo ${step}` }),
+        ev("command_started", { step, call: 0, command: `echo ${step}` }),
         finishedCommand(step, { output: `${step}\n` }),
       );
     }
@@ -241,10 +241,10 @@ describe("notes land on the step they belong to", () => {
       ev("format_error", { step: 1, reason: "no bash command in the reply", inARow: 1 }),
       ev("model_request", { step: 2, messages: 4 }),
       response(2, "Delete everything.", 950, 9, 0),
-      ev("command_rejected", { step: 2, command: "rm -rf /", message: "no, read calc.js instead" }),
+      ev("command_rejected", { step: 2, call: 0, command: "rm -rf /", message: "no, read calc.js instead" }),
       ev("model_request", { step: 3, messages: 6 }),
       response(3, "Write a tool.", 1000, 90, 0),
-      ev("command_started", { step: 3, command: "cat > $MOLT_EVOLVED/count_words.ts" }),
+      ev("command_started", { step: 3, call: 0, command: "cat > $MOLT_EVOLVED/count_words.ts" }),
       ev("tool_written", { step: 3, name: "count_words", version: 1, kind: "tool", sha: "a1", source: V1 }),
       ev("tool_validated", { step: 3, name: "count_words", version: 1, ok: false, diagnostics: [{ file: "evolved/count_words.ts", line: 11, column: 11, code: "TS2322", message: "Type 'string' is not assignable to type 'number'." }], ms: 300 }),
       ev("tool_rejected", {
@@ -258,13 +258,13 @@ describe("notes land on the step they belong to", () => {
       finishedCommand(3, { notes: ["[molt] tool count_words v1 rejected: evolved/count_words.ts:11:11 TS2322 Type 'string' is not assignable to type 'number'.", REMINDER] }),
       ev("model_request", { step: 4, messages: 8 }),
       response(4, "Fix the tool.", 1100, 90, 0),
-      ev("command_started", { step: 4, command: "cat > $MOLT_EVOLVED/count_words.ts" }),
+      ev("command_started", { step: 4, call: 0, command: "cat > $MOLT_EVOLVED/count_words.ts" }),
       ev("tool_written", { step: 4, name: "count_words", version: 2, kind: "tool", sha: "b2", source: V2 }),
       ev("tool_loaded", { step: 4, name: "count_words", version: 2, ms: 61.7, usage: "count_words --path <string>" }),
       finishedCommand(4, { notes: ["[molt] tool count_words v2 loaded in 62 ms — usage: count_words --path <string>", REMINDER] }),
       ev("model_request", { step: 5, messages: 10 }),
       response(5, "Use it.", 1200, 20, 0),
-      ev("command_started", { step: 5, command: "count_words --path 'my notes.txt'" }),
+      ev("command_started", { step: 5, call: 0, command: "count_words --path 'my notes.txt'" }),
       ev("tool_called", { step: 5, name: "count_words", version: 2, args: ["--path", "my notes.txt"], exitCode: 0, ms: 12.2 }),
       finishedCommand(5, { output: "2 words\n", notes: [REMINDER] }),
       ev("model_request", { step: 6, messages: 12 }),
@@ -282,7 +282,7 @@ describe("notes land on the step they belong to", () => {
     expect(three?.notes).toEqual([{ kind: "tool-rejected", text: "tool count_words v1 rejected: evolved/count_words.ts:11:11 TS2322 Type 'string' is not assignable to type 'number'." }]);
     expect(four?.notes).toEqual([{ kind: "tool-loaded", text: "tool count_words v2 loaded in 62 ms: count_words --path <string>" }]);
     expect(five?.notes).toEqual([{ kind: "tool-called", text: "count_words --path 'my notes.txt' → exit 0 · 12 ms" }]);
-    expect(view.current).toEqual({ step: 6, thought: "", notes: [] });
+    expect(view.current).toEqual({ step: 6, thought: "", earlier: [], notes: [] });
   });
 
   test("tool events of the library loading (step 0) change the tools but add no note to any step", () => {
@@ -293,7 +293,7 @@ describe("notes land on the step they belong to", () => {
       ev("model_request", { step: 1, messages: 2 }),
     ]);
     expect(finished).toEqual([]);
-    expect(view.current).toEqual({ step: 1, thought: "", notes: [] });
+    expect(view.current).toEqual({ step: 1, thought: "", earlier: [], notes: [] });
     expect(view.tools.get("grep_code")).toMatchObject({ version: 3, status: "loaded", source: "v3 source" });
   });
 });

@@ -84,8 +84,8 @@ describe("a mini-swe-agent-1 trajectory (```bash blocks)", () => {
       [2, 1],
       [3, 2],
     ]);
-    expect(errors[0]!.reason).toBe("no ```bash block found");
-    expect(errors[1]!.reason).toMatch(/^2 ```bash blocks found/);
+    expect(errors[0]!.reason).toBe("Expected exactly 1 action, found 0.");
+    expect(errors[1]!.reason).toBe("Expected exactly 1 action, found 2.");
   });
 
   test("commands and their results are read from the observations", () => {
@@ -220,7 +220,7 @@ describe("a mini-swe-agent-1.1 trajectory (tool calls)", () => {
       [2, 1],
       [3, 2],
     ]);
-    expect(errors[0]!.reason).toMatch(/no bash tool call/);
+    expect(errors[0]!.reason).toMatch(/^No tool calls found/);
     expect(errors[1]!.reason).toContain("str_replace_editor");
   });
 

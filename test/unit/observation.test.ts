@@ -1,72 +1,70 @@
 import { describe, expect, test } from "vitest";
+import { loadConfiguration } from "../../core/config/configuration.ts";
 import type { CommandResult } from "../../core/environment.ts";
-import { renderObservation } from "../../core/observation.ts";
+import { observedOutput, withNotes } from "../../core/observation.ts";
+import { Prompts } from "../../core/prompts.ts";
+
+// What the agent reads after a command, through molt's own observation template.
+
+const prompts = new Prompts(loadConfiguration([]).agent, "tools", {});
+const counters = { n_model_calls: 1, model_cost: 0, elapsed_seconds: 0 };
 
 function result(overrides: Partial<CommandResult>): CommandResult {
   return { exitCode: 0, output: "", outputTail: "", elidedChars: 0, timedOut: false, ms: 12, ...overrides };
 }
 
-describe("renderObservation", () => {
+function render(overrides: Partial<CommandResult>, command = "make", timeoutSec = 60): string {
+  const given = result(overrides);
+  const { output, elided } = observedOutput(given, command, timeoutSec);
+  return withNotes(prompts.observation(output, "the issue", counters, elided), given.notes);
+}
+
+describe("molt's observation", () => {
   test("shows the exit code and the whole output", () => {
-    const text = renderObservation(result({ exitCode: 2, output: "ls: cannot access 'nope': No such file or directory\n" }), 60);
-    expect(text).toContain("<returncode>2</returncode>");
-    expect(text).toContain("ls: cannot access 'nope': No such file or directory");
-    expect(text).toMatch(/<output>[\s\S]*No such file or directory[\s\S]*<\/output>/);
-    expect(text).not.toMatch(/warning/i);
+    expect(render({ exitCode: 2, output: "ls: cannot access 'nope': No such file or directory\n" })).toBe(
+      "<returncode>2</returncode>\n<output>\nls: cannot access 'nope': No such file or directory\n</output>",
+    );
   });
 
   test("a zero exit code with empty output still shows both", () => {
-    const text = renderObservation(result({ exitCode: 0, output: "" }), 60);
-    expect(text).toContain("<returncode>0</returncode>");
-    expect(text).toMatch(/<output>\s*<\/output>/);
+    expect(render({ exitCode: 0, output: "" })).toBe("<returncode>0</returncode>\n<output>\n</output>");
   });
 
-  test("a truncated result shows the head, the elided count, the tail and a warning", () => {
+  test("a truncated result shows the head, the elided count, the tail and a warning with the whole length", () => {
     const head = "HEAD-START " + "h".repeat(4989);
     const tail = "t".repeat(4991) + " TAIL-END";
-    const text = renderObservation(result({ exitCode: 0, output: head, outputTail: tail, elidedChars: 123_456 }), 60);
-    expect(text).toContain("<returncode>0</returncode>");
-    expect(text).toContain(head);
-    expect(text).toContain(tail);
-    expect(text).toMatch(/123,?456 characters elided/);
-    expect(text).toMatch(/<warning>/);
-    // The head comes before the count, the count before the tail.
-    const headAt = text.indexOf("HEAD-START");
-    const countAt = text.search(/123,?456 characters elided/);
-    const tailAt = text.indexOf("TAIL-END");
-    expect(headAt).toBeLessThan(countAt);
-    expect(countAt).toBeLessThan(tailAt);
+    const text = render({ output: head, outputTail: tail, elidedChars: 123_456 });
+    expect(text).toContain(`<output_head>\n${head}\n</output_head>`);
+    expect(text).toContain(`<output_tail>\n${tail}\n</output_tail>`);
+    expect(text).toContain("<elided_chars>\n123456 characters elided\n</elided_chars>");
+    expect(text).toContain("The output was 133456 characters long");
+    expect(text.indexOf("HEAD-START")).toBeLessThan(text.indexOf("characters elided"));
+    expect(text.indexOf("characters elided")).toBeLessThan(text.indexOf("TAIL-END"));
   });
 
-  test("the warning of a truncated result states the full length", () => {
-    const text = renderObservation(result({ output: "a".repeat(5000), outputTail: "b".repeat(5000), elidedChars: 20_000 }), 60);
-    expect(text).toMatch(/30,?000 characters/);
-  });
-
-  test("a timed-out result says it timed out and after how many seconds", () => {
-    const text = renderObservation(result({ exitCode: 137, output: "waiting...\n", timedOut: true }), 45);
-    expect(text).toContain("<returncode>137</returncode>");
-    expect(text).toMatch(/timed out/i);
-    expect(text).toMatch(/\b45 ?s/);
+  test("a timed-out result says so, with return code -1 as mini-SWE-agent reports it", () => {
+    const text = render({ exitCode: 137, output: "waiting...\n", timedOut: true }, "sleep 100", 45);
+    expect(text).toContain("<returncode>-1</returncode>");
+    expect(text).toContain("Command 'sleep 100' timed out after 45 seconds");
     expect(text).toContain("waiting...");
   });
 
   test("a result that did not time out does not claim it did", () => {
-    expect(renderObservation(result({ exitCode: 1, output: "boom\n" }), 45)).not.toMatch(/timed out/i);
+    expect(render({ exitCode: 1, output: "boom\n" })).not.toMatch(/timed out/i);
   });
 
-  test("notes are appended at the end, in order", () => {
+  test("notes come after the observation, in order, and after the tail of a truncated result", () => {
     const notes = ["<tool_verdict>find_symbol loaded</tool_verdict>", "Reminder: would a tool help here?"];
-    const text = renderObservation(result({ output: "ok\n", notes }), 60);
-    expect(text.endsWith(notes[1]!)).toBe(true);
-    const first = text.indexOf(notes[0]!);
-    expect(first).toBeGreaterThan(text.indexOf("ok\n"));
-    expect(first).toBeLessThan(text.indexOf(notes[1]!));
+    expect(render({ output: "ok\n", notes })).toBe(`<returncode>0</returncode>\n<output>\nok\n</output>\n${notes.join("\n")}`);
+    const text = render({ output: "H".repeat(5000), outputTail: "TAIL".repeat(1250), elidedChars: 5, notes: ["NOTE"] });
+    expect(text.endsWith("</output_tail>\nNOTE")).toBe(true);
   });
+});
 
-  test("notes come after the tail of a truncated result", () => {
-    const text = renderObservation(result({ output: "H".repeat(10), outputTail: "TAIL", elidedChars: 5, notes: ["NOTE"] }), 60);
-    expect(text.endsWith("NOTE")).toBe(true);
-    expect(text.indexOf("TAIL")).toBeLessThan(text.indexOf("NOTE"));
+describe("observedOutput", () => {
+  test("an elided output reads, for templates, as long as the whole: its length counts the elided characters", () => {
+    const { output, elided } = observedOutput(result({ output: "a".repeat(5000), outputTail: "b".repeat(5000), elidedChars: 20_000 }), "cat big", 60);
+    expect(output.output).toHaveLength(10_000);
+    expect(elided).toEqual([{ text: output.output, head: 5000, elided: 20_000 }]);
   });
 });

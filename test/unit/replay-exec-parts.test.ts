@@ -33,11 +33,11 @@ function reply(step: number, command: string): EventOf<"model_response"> {
 }
 
 function finished(step: number, output: string, notes: string[] = []): EventOf<"command_finished"> {
-  return { type: "command_finished", ts, step, exitCode: 0, ms: 3, output, outputTail: "", elidedChars: 0, timedOut: false, notes };
+  return { type: "command_finished", ts, step, call: 0, exitCode: 0, ms: 3, output, outputTail: "", elidedChars: 0, timedOut: false, notes };
 }
 
 function started(step: number, command: string): EventOf<"command_started"> {
-  return { type: "command_started", ts, step, command };
+  return { type: "command_started", ts, step, call: 0, command };
 }
 
 function runStarted(workspace: string, outputDir: string): EventOf<"run_started"> {
@@ -74,7 +74,7 @@ describe("RecordedGate", () => {
     const gate = new RecordedGate(
       [
         reply(1, "rm -rf build"),
-        { type: "command_rejected", ts, step: 1, command: "rm -rf build", message: "keep the build" },
+        { type: "command_rejected", ts, step: 1, call: 0, command: "rm -rf build", message: "keep the build" },
         reply(2, "npm test"),
         started(2, "npm test -- --run"),
         finished(2, "ok"),
@@ -84,9 +84,9 @@ describe("RecordedGate", () => {
       ],
       "tools",
     );
-    expect(await gate.confirm(1, "rm -rf build")).toEqual({ kind: "reject", message: "keep the build" });
-    expect(await gate.confirm(2, "npm test")).toEqual({ kind: "run", command: "npm test -- --run" });
-    expect(await gate.confirm(3, "ls")).toEqual({ kind: "run", command: "ls" });
+    expect(await gate.confirm(1, "rm -rf build", 0)).toEqual({ kind: "reject", message: "keep the build" });
+    expect(await gate.confirm(2, "npm test", 0)).toEqual({ kind: "run", command: "npm test -- --run" });
+    expect(await gate.confirm(3, "ls", 0)).toEqual({ kind: "run", command: "ls" });
   });
 
   test("stops the run before a step whose command the record never saw finish", async () => {
@@ -172,13 +172,12 @@ describe("the comparison", () => {
         "step 2  differs",
         "    --- recorded",
         "    +++ re-run",
-        "    @@ -2,5 +2,5 @@",
-        "     <returncode>0</returncode>",
-        "     <output>",
+        "    @@ -1,4 +1,4 @@",
+        "     $ cat a",
+        "     exit 0",
         "     one",
         "    -two",
         "    +three",
-        "     </output>",
         "step 3  not reached: the re-run had ended",
         "patch  differs",
         "    --- recorded",

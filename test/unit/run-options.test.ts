@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { parseFlags as parseTable, pick } from "../../bin/cli/flags.ts";
+import { configurationOf } from "../../bin/cli/run-configuration.ts";
 import { limitsOf, readIssue, RUN_FLAGS } from "../../bin/cli/run-flags.ts";
 import { UsageError } from "../../bin/cli/usage-error.ts";
 
@@ -31,6 +32,7 @@ function usageErrorOf(args: string[], allowed: readonly FlagName[] = ALL): Usage
 }
 
 const tty = { isTTY: true } as NodeJS.ReadStream;
+const quiet = { write: () => true };
 
 function piped(text: string): NodeJS.ReadStream {
   return Readable.from([Buffer.from(text)]) as unknown as NodeJS.ReadStream;
@@ -41,7 +43,6 @@ describe("parseFlags", () => {
     const flags = parseFlags([], ALL);
     expect(flags).toMatchObject({
       repo: ".",
-      "action-format": "tools",
       json: false,
       keep: false,
       apply: false,
@@ -50,9 +51,8 @@ describe("parseFlags", () => {
     expect(flags.issue).toBeUndefined();
     expect(flags.model).toBeUndefined();
     expect(flags["base-url"]).toBeUndefined();
-    const limits = limitsOf(flags);
-    expect(limits.stepLimit).toBeGreaterThan(0);
-    expect(limits.commandTimeoutSec).toBeGreaterThan(0);
+    // With no flag and no -c, the limits are molt's own configuration's.
+    expect(limitsOf(configurationOf(flags, quiet))).toEqual({ stepLimit: 250, costLimit: 3, timeLimitSec: 0, commandTimeoutSec: 60 });
   });
 
   test("valid values parse to numbers and strings", () => {
@@ -81,7 +81,7 @@ describe("parseFlags", () => {
       keep: true,
       apply: true,
     });
-    expect(limitsOf(flags)).toEqual({ stepLimit: 12, costLimit: 0.5, timeLimitSec: 600, commandTimeoutSec: 2.5 });
+    expect(limitsOf(configurationOf(flags, quiet))).toEqual({ stepLimit: 12, costLimit: 0.5, timeLimitSec: 600, commandTimeoutSec: 2.5 });
   });
 
   test("--flag=value works like --flag value", () => {

@@ -21,7 +21,10 @@ export interface EmitRequest {
   model: string;
   baseUrl: string | undefined;
   reposDir: string | undefined;
-  configFile: string | undefined;
+  /** The per-repository commands file (--repo-config). */
+  repoConfigFile: string | undefined;
+  /** The -c arguments as given: configuration files (copied to the volume) and key=value settings. */
+  config: string[];
   filter: string | undefined;
   slice: string | undefined;
   /** The run flags as given on the command line, --sandbox left out: the pod's sandbox is `sandbox`. */
@@ -36,7 +39,7 @@ export interface EmitRequest {
 /**
  * The Indexed Job that runs the batch on a cluster, as YAML. Pod I runs `molt batch` over shard
  * I/N into MOUNT/shard-I. The files the batch reads are looked for at the top of the volume under
- * their own names (the instances, --config, --repos-dir, a script model).
+ * their own names (the instances, --repo-config, -c files, --repos-dir, a script model).
  */
 export function emitK8s(request: EmitRequest): string {
   const flags = request.settings;
@@ -45,7 +48,8 @@ export function emitK8s(request: EmitRequest): string {
 
   const mount = flags.mountPath;
   const onVolume = (local: string) => posix.join(mount, basename(local));
-  const copied = [request.instancesFile, request.reposDir, request.configFile, request.model.startsWith("script:") ? request.model.slice("script:".length) : undefined];
+  const configFiles = request.config.filter((argument) => !argument.includes("="));
+  const copied = [request.instancesFile, request.reposDir, request.repoConfigFile, ...configFiles, request.model.startsWith("script:") ? request.model.slice("script:".length) : undefined];
   const shards = flags.shards ?? request.selected;
 
   const args = [
@@ -54,7 +58,8 @@ export function emitK8s(request: EmitRequest): string {
     "--model", request.model.startsWith("script:") ? `script:${onVolume(request.model.slice("script:".length))}` : request.model,
     ...(request.baseUrl !== undefined ? ["--base-url", request.baseUrl] : []),
     ...(request.reposDir !== undefined ? ["--repos-dir", onVolume(request.reposDir)] : []),
-    ...(request.configFile !== undefined ? ["--config", onVolume(request.configFile)] : []),
+    ...(request.repoConfigFile !== undefined ? ["--repo-config", onVolume(request.repoConfigFile)] : []),
+    ...request.config.flatMap((argument) => ["-c", argument.includes("=") ? argument : onVolume(argument)]),
     ...(request.filter !== undefined ? ["--filter", request.filter] : []),
     ...(request.slice !== undefined ? ["--slice", request.slice] : []),
     ...request.runFlags,

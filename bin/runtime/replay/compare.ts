@@ -1,6 +1,5 @@
 import { createTwoFilesPatch } from "diff";
 import type { EventOf, MoltEvent } from "../../../core/events/events.ts";
-import { renderObservation } from "../../../core/observation.ts";
 import { normalizerFor } from "./normalize.ts";
 
 /** How one recorded step came out when its reply was run again. */
@@ -23,9 +22,8 @@ export interface Comparison {
 
 /** Compares a recorded run with a re-run of its replies: step by step, then the patch. */
 export function compareRuns(recorded: readonly MoltEvent[], rerun: readonly MoltEvent[]): Comparison {
-  const timeoutSec = startOf(recorded)?.spec.limits.commandTimeoutSec ?? 60;
-  const before = outcomes(recorded, timeoutSec);
-  const after = outcomes(rerun, timeoutSec);
+  const before = outcomes(recorded);
+  const after = outcomes(rerun);
   const steps: StepVerdict[] = [];
   for (const [step, text] of before) {
     const now = after.get(step);
@@ -51,31 +49,33 @@ export function compareRuns(recorded: readonly MoltEvent[], rerun: readonly Molt
 }
 
 /**
- * What the agent was told after each step with a reply, with what legitimately differs between two
- * runs of the same replies taken out; undefined for a step whose command never finished.
+ * What came of each step with a reply, with what legitimately differs between two runs of the same
+ * replies taken out: each command with its exit code, output and notes, in order; undefined for a
+ * step a command of which never finished.
  */
-function outcomes(events: readonly MoltEvent[], timeoutSec: number): Map<number, string | undefined> {
+function outcomes(events: readonly MoltEvent[]): Map<number, string | undefined> {
   const normalize = normalizerFor(startOf(events));
   const byStep = new Map<number, string | undefined>();
-  const commands = new Map<number, string>();
+  const parts = new Map<number, string[]>();
+  const started = new Map<number, number>();
+  const add = (step: number, text: string) => parts.set(step, [...(parts.get(step) ?? []), text]);
   for (const event of events) {
-    if (event.type === "model_response") byStep.set(event.step, undefined);
-    else if (event.type === "command_started") commands.set(event.step, event.command);
-    else if (event.type === "format_error") byStep.set(event.step, `(format error) ${event.reason}`);
-    else if (event.type === "command_rejected") byStep.set(event.step, `$ ${event.command}\n(rejected by the user) ${event.message}`);
+    if (event.type === "model_response") {
+      byStep.set(event.step, undefined);
+      parts.delete(event.step);
+      started.set(event.step, 0);
+    } else if (event.type === "format_error") add(event.step, `(format error) ${event.reason}`);
+    else if (event.type === "command_started") {
+      started.set(event.step, (started.get(event.step) ?? 0) + 1);
+      add(event.step, `$ ${event.command}`);
+    } else if (event.type === "command_rejected") add(event.step, `$ ${event.command}\n(rejected by the user) ${event.message}`);
     else if (event.type === "command_finished") {
-      const observation = renderObservation(
-        {
-          ...event,
-          output: normalize(event.output),
-          outputTail: normalize(event.outputTail),
-          notes: event.notes.map(normalize),
-        },
-        timeoutSec,
-      );
-      byStep.set(event.step, `$ ${commands.get(event.step) ?? "?"}\n${observation}`);
+      started.set(event.step, (started.get(event.step) ?? 1) - 1);
+      const output = event.elidedChars > 0 ? `${normalize(event.output)}\n[… ${event.elidedChars} characters …]\n${normalize(event.outputTail)}` : normalize(event.output);
+      add(event.step, [`exit ${event.exitCode}${event.timedOut ? ", timed out" : ""}`, output, ...event.notes.map(normalize)].join("\n"));
     }
   }
+  for (const [step, texts] of parts) if ((started.get(step) ?? 0) === 0) byStep.set(step, texts.join("\n"));
   return byStep;
 }
 

@@ -8,6 +8,8 @@ import type { RunRecord } from "../../../core/record/record.ts";
 import { RecordedGate } from "../../../core/record/recorded-gate.ts";
 import { RecordedModel } from "../../../core/record/recorded-model.ts";
 import { newRunId, type RunFolder } from "../../../core/record/run-folder.ts";
+import { ConfigError, type ConfigSource } from "../../../core/config/config.ts";
+import { reconfigure } from "../../../core/config/configuration.ts";
 import type { RunSpec } from "../../../core/run-spec.ts";
 import { seedLibrary } from "../../../tools/library-seed.ts";
 import { InputError } from "../input-error.ts";
@@ -19,6 +21,8 @@ export interface ReplayExecOptions {
   output?: string | undefined;
   /** A tool library to use as it is, keeping what the re-run writes; a scratch copy of the recorded one when not given. */
   evolved?: string | undefined;
+  /** Configuration to re-run with instead of the recorded one (files), or changes to it (`key=value`). */
+  config?: readonly ConfigSource[];
 }
 
 export interface ReplayExecResult {
@@ -48,8 +52,9 @@ export async function replayExec(record: RunRecord, options: ReplayExecOptions):
     // A library the user names is used as it is, unless it is empty: then it starts as the recorded one.
     if (library !== undefined && !evolution.fresh && isEmptyLibrary(library)) await seedLibrary(library, events, "replay-seed");
     const output = resolve(options.output ?? join(tmpdir(), `molt-replay-${newRunId()}`));
-    const prepared = await withContext(() => prepareRun(respec(started.spec, library), { output, discardInterrupted: true }));
-    const gate = new RecordedGate(events, started.spec.model.actionFormat);
+    const spec = options.config?.length ? withConfiguration(started.spec, options.config) : started.spec;
+    const prepared = await withContext(() => prepareRun(respec(spec, library), { output, discardInterrupted: true }));
+    const gate = new RecordedGate(events, started.spec.model.actionFormat, started.spec.agent.actionRegex);
     await prepared.start({ model: new RecordedModel(started.spec.model.name, events), gate, signal: gate.signal });
     return { folder: prepared.folder, comparison: compareRuns(events, readEvents(prepared.folder.events)) };
   } finally {
@@ -71,6 +76,15 @@ function respec(recorded: RunSpec, library: string | undefined): RunSpec {
     model: { ...model, retries: 0 },
     evolution: { ...evolution, ...(library !== undefined ? { library } : {}) },
   };
+}
+
+function withConfiguration(spec: RunSpec, sources: readonly ConfigSource[]): RunSpec {
+  try {
+    return reconfigure(spec, sources).spec;
+  } catch (error) {
+    if (error instanceof ConfigError) throw new InputError(error.message);
+    throw error;
+  }
 }
 
 function mustBeFolder(path: string, flag: string): void {

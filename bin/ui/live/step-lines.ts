@@ -1,6 +1,6 @@
 import { formatMs } from "../format.ts";
 import type { Theme } from "./theme.ts";
-import type { StepNote, StepView } from "./view-state.ts";
+import type { CommandView, StepNote, StepView } from "./view-state.ts";
 
 /** What a line of the transcript is, which decides its colour. */
 export type LineRole = "thought" | "command" | "output" | "hint" | "ok" | "bad" | "warn" | "tool";
@@ -46,25 +46,33 @@ export function stepLines(step: StepView, plain: boolean, live?: LiveState, wher
   const spin = live?.phase === "thinking" ? ` ${live.spinner}` : "";
   const thought = step.thought.trim();
   lines.push({ text: `${marker}${thought === "" ? "" : ` ${thought}`}${spin}`, role: "thought" });
-  if (step.command !== undefined) {
-    const commandLines = step.command.split("\n");
-    const shown = commandLines.slice(0, COMMAND_LINES);
-    if (commandLines.length > COMMAND_LINES) shown.push(`… ${commandLines.length - COMMAND_LINES} more lines`);
-    lines.push({ text: `${plain ? "Command: " : "  $ "}${shown.join("\n    ")}`, role: "command" });
-  }
-  if (step.rejected !== undefined) lines.push({ text: `  ${plain ? "Refused by you:" : "✋ refused by you:"} ${step.rejected || "(no reason given)"}`, role: "warn" });
-  if (step.output) lines.push(...outputLines(step, plain, whereAll));
-  if (live?.phase === "running") lines.push({ text: `  ${live.spinner} running · ${formatMs(live.sinceMs)}`, role: "warn" });
-  else if (step.exitCode !== undefined) {
-    const good = step.exitCode === 0 && !step.timedOut;
-    const verdict = step.timedOut ? `timed out · exit ${step.exitCode}` : `exit ${step.exitCode}`;
-    lines.push({ text: `  ${plain ? "Result:" : good ? "✓" : "✗"} ${verdict} · ${formatMs(step.ms ?? 0)}`, role: good ? "ok" : "bad" });
-  }
+  for (const command of step.earlier) lines.push(...commandLines(command, plain, whereAll, undefined));
+  lines.push(...commandLines(step, plain, whereAll, live));
   for (const note of step.notes) lines.push(noteLine(note, plain));
   return lines;
 }
 
-function outputLines(step: StepView, plain: boolean, whereAll: string): StepLine[] {
+/** A command of a step: the command, its clipped output, and its verdict (or how long it has been running). */
+function commandLines(command: CommandView, plain: boolean, whereAll: string, live: LiveState | undefined): StepLine[] {
+  const lines: StepLine[] = [];
+  if (command.command !== undefined) {
+    const commandText = command.command.split("\n");
+    const shown = commandText.slice(0, COMMAND_LINES);
+    if (commandText.length > COMMAND_LINES) shown.push(`… ${commandText.length - COMMAND_LINES} more lines`);
+    lines.push({ text: `${plain ? "Command: " : "  $ "}${shown.join("\n    ")}`, role: "command" });
+  }
+  if (command.rejected !== undefined) lines.push({ text: `  ${plain ? "Refused by you:" : "✋ refused by you:"} ${command.rejected || "(no reason given)"}`, role: "warn" });
+  if (command.output) lines.push(...outputLines(command, plain, whereAll));
+  if (live?.phase === "running") lines.push({ text: `  ${live.spinner} running · ${formatMs(live.sinceMs)}`, role: "warn" });
+  else if (command.exitCode !== undefined) {
+    const good = command.exitCode === 0 && !command.timedOut;
+    const verdict = command.timedOut ? `timed out · exit ${command.exitCode}` : `exit ${command.exitCode}`;
+    lines.push({ text: `  ${plain ? "Result:" : good ? "✓" : "✗"} ${verdict} · ${formatMs(command.ms ?? 0)}`, role: good ? "ok" : "bad" });
+  }
+  return lines;
+}
+
+function outputLines(step: CommandView, plain: boolean, whereAll: string): StepLine[] {
   const output = step.output!;
   const clipped = clipLines(output.elidedChars > 0 ? `${output.text}\n${output.tail}` : output.text);
   const indent = plain ? "" : "    ";

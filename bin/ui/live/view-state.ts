@@ -7,9 +7,8 @@ export interface StepNote {
   text: string;
 }
 
-export interface StepView {
-  step: number;
-  thought: string;
+/** One command of a step's reply: what ran (or was refused), and how it ended. */
+export interface CommandView {
   command?: string;
   /** When the command started, for the time it has been running. */
   commandStartedAt?: number;
@@ -20,6 +19,17 @@ export interface StepView {
   exitCode?: number;
   ms?: number;
   timedOut?: boolean;
+}
+
+/**
+ * A step: the reply's thought, and its commands. A reply's tool calls run one after another: the
+ * step's own command fields are the latest, and those that ended before it are in `earlier`.
+ */
+export interface StepView extends CommandView {
+  step: number;
+  thought: string;
+  /** The commands of the reply that ended before the latest, in order. */
+  earlier: CommandView[];
   notes: StepNote[];
 }
 
@@ -116,7 +126,7 @@ export function applyEvent(view: RunView, event: MoltEvent): StepView | undefine
       const finished = finishCurrent(view);
       view.step = event.step;
       view.phase = "thinking";
-      view.current = { step: event.step, thought: "", notes: [] };
+      view.current = { step: event.step, thought: "", earlier: [], notes: [] };
       return finished;
     }
     case "model_delta":
@@ -137,14 +147,14 @@ export function applyEvent(view: RunView, event: MoltEvent): StepView | undefine
       stepOf(view, event.step).notes.push({ kind: "format-error", text: `format error: ${event.reason} (${event.inARow} in a row)` });
       return undefined;
     case "command_started": {
-      const step = stepOf(view, event.step);
+      const step = nextCommand(stepOf(view, event.step));
       step.command = event.command;
       step.commandStartedAt = event.ts;
       view.phase = "running";
       return undefined;
     }
     case "command_rejected": {
-      const step = stepOf(view, event.step);
+      const step = nextCommand(stepOf(view, event.step));
       step.command = event.command;
       step.rejected = event.message;
       return undefined;
@@ -236,8 +246,22 @@ function withoutActions(content: string): string {
 }
 
 function stepOf(view: RunView, step: number): StepView {
-  if (view.current?.step !== step) view.current = { step, thought: "", notes: [] };
+  if (view.current?.step !== step) view.current = { step, thought: "", earlier: [], notes: [] };
   return view.current;
+}
+
+const COMMAND_FIELDS = ["command", "commandStartedAt", "rejected", "output", "exitCode", "ms", "timedOut"] as const;
+
+/** Makes room for the step's next command: one that ended (or was refused) moves to `earlier`. */
+function nextCommand(step: StepView): StepView {
+  if (step.command === undefined) return step;
+  const ended: CommandView = {};
+  for (const field of COMMAND_FIELDS) {
+    if (step[field] !== undefined) Object.assign(ended, { [field]: step[field] });
+    delete step[field];
+  }
+  step.earlier.push(ended);
+  return step;
 }
 
 function finishCurrent(view: RunView): StepView | undefined {

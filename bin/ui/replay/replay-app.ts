@@ -124,10 +124,11 @@ export function ReplayApp({ timeline, events, theme, plain, repo, noRepoReason, 
         return rows;
       }
       case "output":
-        return [
-          ...rowsOf(`$ ${step.view.command ?? "(no command)"}`, width, { color: theme.accent, bold: true }),
-          ...rowsOf(step.view.output ? fullOutput(step.view) || "(no output)" : "(the command did not run)", width, {}, true),
-        ];
+        return [...step.view.earlier, step.view].flatMap((command, at) => [
+          ...(at > 0 ? [{ text: "" }] : []),
+          ...rowsOf(`$ ${command.command ?? "(no command)"}`, width, { color: theme.accent, bold: true }),
+          ...rowsOf(command.output ? fullOutput(command) || "(no output)" : "(the command did not run)", width, {}, true),
+        ]);
       case "tools":
         return toolRows(step.tools, Math.min(selected, Math.max(step.tools.length - 1, 0)), theme, plain, width);
       case "change":

@@ -1,5 +1,5 @@
 import type { MoltEvent } from "../../../core/events/events.ts";
-import { applyEvent, emptyView, type RunView, type StepView, type ToolView } from "../live/view-state.ts";
+import { applyEvent, emptyView, type CommandView, type RunView, type StepView, type ToolView } from "../live/view-state.ts";
 
 /** One step of a recorded run, as replay shows it. */
 export interface ReplayStep {
@@ -86,8 +86,8 @@ export function nextEvolution(timeline: Timeline, from: number, direction: 1 | -
   return undefined;
 }
 
-/** A step's whole recorded output, as the agent saw it, with the elided middle marked. */
-export function fullOutput(step: StepView): string {
+/** A command's whole recorded output, as the agent saw it, with the elided middle marked. */
+export function fullOutput(step: CommandView): string {
   const output = step.output;
   if (!output) return "";
   if (output.elidedChars === 0) return output.text;
