@@ -3,6 +3,8 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
+import { afterEach } from "vitest";
+import { startScriptedServer, type ScriptedServer, type ScriptReply } from "../bin/runtime/scripted-server.ts";
 import { git } from "../sandbox/workspace.ts";
 
 export const MOLT = fileURLToPath(new URL("../bin/molt", import.meta.url));
@@ -59,4 +61,17 @@ export async function molt(args: string[], options: { env?: Record<string, strin
 
 export async function gitOut(dir: string, ...args: string[]): Promise<string> {
   return (await git(dir).raw(...args)).trim();
+}
+
+/** Scripted servers for a test file: the function starts one, and each is closed after its test. */
+export function scriptedServers(): (script: ScriptReply[]) => Promise<ScriptedServer> {
+  const servers: ScriptedServer[] = [];
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((server) => server.close()));
+  });
+  return async (script) => {
+    const server = await startScriptedServer({ script });
+    servers.push(server);
+    return server;
+  };
 }

@@ -4,26 +4,16 @@ import { fileURLToPath } from "node:url";
 import { parse as parseYaml } from "yaml";
 import { afterEach, describe, expect, test } from "vitest";
 import { MoltEvent, type EventOf } from "../../core/events/events.ts";
-import { startScriptedServer, type ScriptReply, type ScriptedServer } from "../../bin/runtime/scripted-server.ts";
-import { cleanUp, makeRepo, molt, tempDir } from "../helpers.ts";
+import type { ScriptReply } from "../../bin/runtime/scripted-server.ts";
+import { cleanUp, makeRepo, molt, scriptedServers, tempDir } from "../helpers.ts";
 
 // -c/--config through the real command line, and replies with several tool calls read back by
 // replay and re-run by replay --exec.
 
-const FIXTURES = fileURLToPath(new URL("../../../shared/fixtures/mini-swe-agent/", import.meta.url));
+const FIXTURES = fileURLToPath(new URL("../fixtures/mini-swe-agent/", import.meta.url));
 const SUBMIT = "echo COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT";
-const servers: ScriptedServer[] = [];
-
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((server) => server.close()));
-  await cleanUp();
-});
-
-async function serve(script: ScriptReply[]): Promise<ScriptedServer> {
-  const server = await startScriptedServer({ script });
-  servers.push(server);
-  return server;
-}
+const serve = scriptedServers();
+afterEach(cleanUp);
 
 async function events(dir: string): Promise<MoltEvent[]> {
   return (await readFile(join(dir, "events.jsonl"), "utf8")).trimEnd().split("\n").map((line) => MoltEvent.parse(JSON.parse(line)));

@@ -4,24 +4,20 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, test } from "vitest";
 import { MoltEvent, type EventOf } from "../../core/events/events.ts";
-import { startScriptedServer, type ScriptReply, type ScriptedServer } from "../../bin/runtime/scripted-server.ts";
-import { cleanUp, makeRepo, molt, tempDir } from "../helpers.ts";
+import type { ScriptReply } from "../../bin/runtime/scripted-server.ts";
+import { cleanUp, makeRepo, molt, scriptedServers, tempDir } from "../helpers.ts";
 
 // mini-SWE-agent's own configuration files, run unchanged with `molt run --no-evolve -c FILE`
 // against scripted replies. With evolution off, molt must send what mini-SWE-agent 2.4 would send
 // for the same replies and outputs, byte for byte: the oracle below builds those messages in
 // Python, with Jinja2 and PyYAML, as mini-SWE-agent does (platform.uname() for the machine).
 
-const FIXTURES = fileURLToPath(new URL("../../../shared/fixtures/mini-swe-agent/", import.meta.url));
+const FIXTURES = fileURLToPath(new URL("../fixtures/mini-swe-agent/", import.meta.url));
 const hasJinja = spawnSync("python3", ["-c", "import jinja2, yaml"]).status === 0;
 const SUBMIT = "echo COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT";
 const fence = "```";
-const servers: ScriptedServer[] = [];
-
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((server) => server.close()));
-  await cleanUp();
-});
+const serve = scriptedServers();
+afterEach(cleanUp);
 
 interface Sent {
   role: string;
@@ -125,8 +121,7 @@ const CASES: [string, "tools" | "text", ScriptReply[], string[]][] = [
 describe.skipIf(!hasJinja)("mini-SWE-agent's configuration files, run unchanged", () => {
   test.each(CASES)("%s (%s format): molt --no-evolve sends what mini-SWE-agent would, byte for byte", async (name, format, script, settings) => {
     const repo = await makeRepo({ "README.md": "# calc\n" });
-    const server = await startScriptedServer({ script });
-    servers.push(server);
+    const server = await serve(script);
     const out = join(await tempDir(), "run");
     const task = "Make <calc> & friends add.\n\nDetails follow.";
     const args = ["run", "--repo", repo, "--issue", task, "--model", "m", "--base-url", server.url, "--no-evolve", "--action-format", format, "--output", out, "-c", join(FIXTURES, name), ...settings.flatMap((setting) => ["-c", setting])];

@@ -13,7 +13,7 @@ import { loadConfiguration, reconfigure } from "../../core/config/configuration.
 // mini-SWE-agent's configuration files, read as molt reads them: both layouts, merged in order,
 // `key=value` settings, flags over files, and one line for what molt takes differently.
 
-const FIXTURES = fileURLToPath(new URL("../../../shared/fixtures/mini-swe-agent/", import.meta.url));
+const FIXTURES = fileURLToPath(new URL("../fixtures/mini-swe-agent/", import.meta.url));
 const fixture = (name: string) => ({ kind: "file" as const, path: join(FIXTURES, name) });
 const dir = mkdtempSync(join(tmpdir(), "molt-config-test-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -10,7 +10,7 @@ import { compileTemplate, TemplateError, type TemplateShape } from "../../core/c
 // StrictUndefined, as mini-SWE-agent renders them) is the oracle: every template of the real
 // configuration files in shared/fixtures is rendered by both, with outputs that reach every branch.
 
-const FIXTURES = fileURLToPath(new URL("../../../shared/fixtures/mini-swe-agent/", import.meta.url));
+const FIXTURES = fileURLToPath(new URL("../fixtures/mini-swe-agent/", import.meta.url));
 const hasJinja = spawnSync("python3", ["-c", "import jinja2"]).status === 0;
 
 interface Case {
