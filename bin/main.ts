@@ -17,6 +17,7 @@ const COMMANDS: Record<string, () => Promise<{ command: Command; help: () => str
   batch: async () => import("./cli/batch-command.ts").then((m) => ({ command: m.batchCommand, help: m.batchHelp })),
   eval: async () => import("./cli/eval-command.ts").then((m) => ({ command: m.evalCommand, help: m.evalHelp })),
   config: async () => import("./cli/config-command.ts").then((m) => ({ command: m.configCommand, help: m.configHelp })),
+  doctor: async () => import("./cli/doctor-command.ts").then((m) => ({ command: m.doctorCommand, help: m.doctorHelp })),
 };
 const NAMES = Object.keys(COMMANDS).join(", ");
 

@@ -1,9 +1,10 @@
 import { afterMarker, isSubmission, parseActions, type Action } from "./actions.ts";
 import { outcomeOf, type Environment } from "./environment.ts";
 import type { EventBus } from "./events/event-bus.ts";
-import type { ExitStatus, Totals } from "./events/events.ts";
+import { countCall, noTotals, type ExitStatus, type Totals } from "./events/events.ts";
 import { assistantMessage, formatErrorMessage, type Message } from "./messages.ts";
-import { ModelAborted, ModelError, type Model, type ModelReply } from "./model.ts";
+import type { Model, ModelReply } from "./model.ts";
+import { ContextWindowExceeded, ModelAborted, ModelError } from "./endpoint/errors.ts";
 import { observedOutput, withNotes } from "./observation.ts";
 import { rejectionPrompt, type Prompts, type RunCounters } from "./prompts.ts";
 import type { RestoredRun } from "./record/resume.ts";
@@ -53,8 +54,9 @@ const NOT_RUN = { output: "", returncode: -1, exception_info: "action was not ex
 export class Agent {
   readonly #options: AgentOptions;
   readonly #messages: Message[] = [];
-  readonly #totals: Totals = { steps: 0, promptTokens: 0, completionTokens: 0, cost: 0, apiCalls: 0, elapsedMs: 0 };
+  readonly #totals: Totals = noTotals();
   #formatErrors = 0;
+  #lastPromptTokens = 0;
   #started = 0;
   #task = "";
 
@@ -84,6 +86,7 @@ export class Agent {
       }
     } catch (error) {
       if (error instanceof ModelAborted || this.#options.signal?.aborted) end = INTERRUPTED;
+      else if (error instanceof ContextWindowExceeded) end = { exitStatus: "ContextWindowExceeded", reason: this.#contextWindowReason(error) };
       else if (error instanceof ModelError) end = { exitStatus: "ModelError", reason: error.message };
       else end = { exitStatus: "EnvironmentError", reason: error instanceof Error ? error.message : String(error) };
     }
@@ -132,7 +135,7 @@ export class Agent {
       return undefined;
     }
     this.#formatErrors = 0;
-    if (from === 0) this.#messages.push(assistantMessage(reply.content, reply.toolCalls));
+    if (from === 0) this.#messages.push(assistantMessage(reply.content, reply.toolCalls, reply.reasoning));
     for (let index = from; index < parsed.actions.length; index++) {
       if (index > from && this.#options.signal?.aborted) return INTERRUPTED;
       if (await this.#act(step, index, parsed.actions[index]!)) {
@@ -148,13 +151,11 @@ export class Agent {
     bus.emit({ type: "model_request", step, messages: this.#messages.length });
     const reply = await model.complete(this.#messages, {
       signal,
-      onDelta: (text) => bus.emit({ type: "model_delta", step, text }),
+      onDelta: (text, reasoning) => bus.emit({ type: "model_delta", step, text, ...(reasoning ? { reasoning } : {}) }),
       onRetry: (notice) => bus.emit({ type: "model_retry", step, ...notice }),
     });
-    this.#totals.apiCalls++;
-    this.#totals.promptTokens += reply.usage.promptTokens;
-    this.#totals.completionTokens += reply.usage.completionTokens;
-    this.#totals.cost += reply.cost;
+    countCall(this.#totals, reply.usage, reply.cost);
+    this.#lastPromptTokens = reply.usage.promptTokens;
     bus.emit({
       type: "model_response",
       step,
@@ -164,6 +165,7 @@ export class Agent {
       cost: reply.cost,
       ms: reply.ms,
       ...(reply.finishReason !== undefined ? { finishReason: reply.finishReason } : {}),
+      ...(reply.reasoning ? { reasoning: reply.reasoning } : {}),
     });
     return reply;
   }
@@ -196,6 +198,12 @@ export class Agent {
   /** Tells the model what became of a command: a tool message for its call, else a user message. */
   #answer(action: Action, content: string): void {
     this.#messages.push(action.callId !== undefined ? { role: "tool", tool_call_id: action.callId, content } : { role: "user", content });
+  }
+
+  /** Why the run ended when the history outgrew the window, with its size and what to do. */
+  #contextWindowReason(error: ContextWindowExceeded): string {
+    const size = this.#lastPromptTokens > 0 ? `; the history was ${this.#lastPromptTokens} tokens at the last reply` : "";
+    return `${error.message}${size}. Use a model with a larger context window, or keep the run shorter (--step-limit) and its outputs smaller (the observation template)`;
   }
 
   #counters(): RunCounters {

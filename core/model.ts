@@ -1,10 +1,15 @@
 import OpenAI from "openai";
-import type { ChatCompletionChunk, ChatCompletionTool } from "openai/resources/chat/completions";
+import type { ChatCompletionChunk } from "openai/resources/chat/completions";
 import type { Stream } from "openai/streaming";
+import { endpointName } from "./endpoint/endpoint-name.ts";
+import { ModelAborted, ModelError, UnsupportedParameter } from "./endpoint/errors.ts";
+import { classify, Retryable, type FaultContext } from "./endpoint/faults.ts";
+import { RequestBody } from "./endpoint/request-body.ts";
+import { usageOf } from "./endpoint/usage.ts";
 import type { ToolCall, Usage } from "./events/events.ts";
-import type { ActionFormat } from "./run-spec.ts";
 import type { Message } from "./messages.ts";
 import { costOf, type Price } from "./pricing.ts";
+import type { ActionFormat, CacheControl } from "./run-spec.ts";
 
 export interface ModelReply {
   content: string;
@@ -14,18 +19,26 @@ export interface ModelReply {
   ms: number;
   /** Why the model stopped, as the endpoint said ("stop", "tool_calls", "length", …). */
   finishReason?: string | null;
+  /** What a reasoning model thought before it replied (`reasoning_content` or `reasoning`). */
+  reasoning?: string;
 }
 
 export interface RetryNotice {
   attempt: number;
+  /** How many attempts there may be in all. */
+  of: number;
   reason: string;
   delayMs: number;
+  /** The parameter left out from now on, when the endpoint refused it (drop_params). */
+  dropped?: string;
 }
 
 export interface CompletionHooks {
-  signal?: AbortSignal;
-  onDelta?(text: string): void;
+  signal?: AbortSignal | undefined;
+  onDelta?(text: string, reasoning?: boolean): void;
   onRetry?(notice: RetryNotice): void;
+  /** Each stream chunk as the endpoint sent it (molt doctor reads which fields an endpoint reports). */
+  onChunk?(chunk: unknown): void;
 }
 
 /** Anything that answers the conversation so far with one assistant reply. */
@@ -34,33 +47,9 @@ export interface Model {
   complete(messages: readonly Message[], hooks: CompletionHooks): Promise<ModelReply>;
 }
 
-/** The model could not answer; `message` is one line for the user. */
-export class ModelError extends Error {
-  override readonly name = "ModelError";
-}
-
-/** The run was interrupted while waiting for the model. */
-export class ModelAborted extends Error {
-  override readonly name = "ModelAborted";
-}
-
-/** The one tool, as mini-SWE-agent 2 declares it. */
-export const BASH_TOOL: ChatCompletionTool = {
-  type: "function",
-  function: {
-    name: "bash",
-    description: "Execute a bash command",
-    parameters: {
-      type: "object",
-      properties: { command: { type: "string", description: "The bash command to execute" } },
-      required: ["command"],
-    },
-  },
-};
-
 export interface OpenAIModelOptions {
   model: string;
-  baseUrl?: string;
+  baseUrl?: string | undefined;
   apiKey: string;
   actionFormat: ActionFormat;
   price: Price;
@@ -69,31 +58,23 @@ export interface OpenAIModelOptions {
   /** The first backoff delay; it doubles with every retry. */
   backoffMs?: number;
   requestTimeoutMs?: number;
-  /** Fields sent with every request (the configuration's model.model_kwargs). */
+  /** Fields sent with every request (the configuration's model.model_kwargs); with drop_params: true, one the endpoint refuses is dropped. */
   kwargs?: Record<string, unknown>;
-}
-
-/** What model_kwargs may hold that molt does not send: drop_params is LiteLLM's own switch, and the rest molt sets itself. */
-const NOT_SENT = new Set(["drop_params", "model", "messages", "stream", "stream_options", "tools"]);
-
-class Retryable extends Error {
-  readonly retryAfterMs: number | undefined;
-  constructor(message: string, retryAfterMs?: number) {
-    super(message);
-    this.retryAfterMs = retryAfterMs;
-  }
+  /** Headers sent with every request (--header), for providers that want more than the key. */
+  headers?: Record<string, string>;
+  cacheControl?: CacheControl;
 }
 
 const MAX_BACKOFF_MS = 30_000;
-const MAX_RETRY_AFTER_MS = 5 * 60_000;
 
 /** A streaming chat-completions client for any OpenAI-compatible endpoint, retrying transient faults. */
 export class OpenAIModel implements Model {
   readonly name: string;
   readonly #client: OpenAI;
   readonly #options: OpenAIModelOptions;
-  readonly #serialized = new WeakMap<Message, string>();
-  readonly #bodyStart: string;
+  readonly #body: RequestBody;
+  readonly #dropParams: boolean;
+  readonly #endpoint: string;
 
   constructor(options: OpenAIModelOptions) {
     this.name = options.model;
@@ -103,57 +84,73 @@ export class OpenAIModel implements Model {
       baseURL: options.baseUrl,
       maxRetries: 0,
       timeout: options.requestTimeoutMs ?? 10 * 60_000,
+      ...(options.headers ? { defaultHeaders: options.headers } : {}),
     });
-    const tools = options.actionFormat === "tools" ? `,"tools":${JSON.stringify([BASH_TOOL])}` : "";
-    const kwargs = Object.entries(options.kwargs ?? {})
-      .filter(([key]) => !NOT_SENT.has(key))
-      .map(([key, value]) => `,${JSON.stringify(key)}:${JSON.stringify(value)}`)
-      .join("");
-    this.#bodyStart = `{"model":${JSON.stringify(options.model)},"stream":true,"stream_options":{"include_usage":true}${tools}${kwargs},"messages":[`;
+    this.#body = new RequestBody(options.model, options.actionFormat, options.kwargs ?? {}, options.cacheControl ?? "none");
+    this.#dropParams = options.kwargs?.drop_params === true;
+    this.#endpoint = endpointName(options.baseUrl);
   }
 
   async complete(messages: readonly Message[], hooks: CompletionHooks): Promise<ModelReply> {
     const backoffMs = this.#options.backoffMs ?? 500;
-    for (let attempt = 0; ; attempt++) {
+    const attempts = this.#options.retries + 1;
+    let failures = 0;
+    for (;;) {
       try {
         return await this.#stream(messages, hooks);
       } catch (error) {
-        const fault = classify(error, hooks.signal);
-        if (!(fault instanceof Retryable)) throw fault;
-        if (attempt >= this.#options.retries) {
-          throw new ModelError(`the model endpoint kept failing (${fault.message}); gave up after ${attempt + 1} attempts`);
+        const fault = classify(error, hooks.signal, this.#context());
+        if (fault instanceof UnsupportedParameter && this.#dropParams) {
+          // As LiteLLM's drop_params: leave the parameter out from now on, and ask again at once (not counted as a retry).
+          this.#body.drop(fault.parameter);
+          hooks.onRetry?.({ attempt: failures + 1, of: attempts - 1, reason: `the endpoint does not take "${fault.parameter}": dropped it (drop_params)`, delayMs: 0, dropped: fault.parameter });
+          continue;
         }
-        const backoff = Math.min(backoffMs * 2 ** attempt, MAX_BACKOFF_MS) * (0.8 + Math.random() * 0.4);
+        if (fault instanceof UnsupportedParameter) throw new UnsupportedParameter(`${fault.message}; remove it from model_kwargs, or set model.model_kwargs.drop_params: true`, fault.parameter, fault.status);
+        if (!(fault instanceof Retryable)) throw fault;
+        failures++;
+        if (failures >= attempts) {
+          throw new ModelError(`${this.#endpoint} (model ${this.name}) kept failing: ${fault.message}; gave up after ${attempts} attempt${attempts === 1 ? "" : "s"}`, fault.status);
+        }
+        const backoff = Math.min(backoffMs * 2 ** (failures - 1), MAX_BACKOFF_MS) * (0.8 + Math.random() * 0.4);
         const delayMs = Math.round(fault.retryAfterMs ?? backoff);
-        hooks.onRetry?.({ attempt: attempt + 1, reason: fault.message, delayMs });
+        hooks.onRetry?.({ attempt: failures, of: attempts - 1, reason: fault.message, delayMs });
         await sleep(delayMs, hooks.signal);
       }
     }
   }
 
+  #context(): FaultContext {
+    return { endpoint: this.#endpoint, model: this.name, parameters: this.#body.parameters };
+  }
+
   async #stream(messages: readonly Message[], hooks: CompletionHooks): Promise<ModelReply> {
     const started = performance.now();
     const stream = await this.#client.post<Stream<ChatCompletionChunk>>("/chat/completions", {
-      body: this.#body(messages),
+      body: this.#body.of(messages),
       headers: { "content-type": "application/json" },
       stream: true,
       signal: hooks.signal,
     });
     let content = "";
-    let finished = false;
-    let finishReason: string | null = null;
-    let usage: Usage = { promptTokens: 0, completionTokens: 0 };
+    let reasoning = "";
+    let finishReason: string | null | undefined;
+    let usage: Usage = { promptTokens: 0, completionTokens: 0, cachedTokens: 0, cacheWriteTokens: 0 };
     const calls: { id: string; name: string; arguments: string }[] = [];
     for await (const chunk of stream) {
-      if (chunk.usage) {
-        usage = { promptTokens: chunk.usage.prompt_tokens ?? 0, completionTokens: chunk.usage.completion_tokens ?? 0 };
-      }
+      hooks.onChunk?.(chunk);
+      if (chunk.usage) usage = usageOf(chunk.usage);
       const choice = chunk.choices[0];
       if (!choice) continue;
+      const thought = reasoningOf(choice.delta);
+      if (thought) {
+        reasoning += thought;
+        hooks.onDelta?.(thought, true);
+      }
       const text = choice.delta?.content;
       if (text) {
         content += text;
-        hooks.onDelta?.(text);
+        hooks.onDelta?.(text, false);
       }
       for (const delta of choice.delta?.tool_calls ?? []) {
         const call = (calls[delta.index] ??= { id: "", name: "", arguments: "" });
@@ -161,12 +158,9 @@ export class OpenAIModel implements Model {
         if (delta.function?.name) call.name += delta.function.name;
         if (delta.function?.arguments) call.arguments += delta.function.arguments;
       }
-      if (choice.finish_reason) {
-        finished = true;
-        finishReason = choice.finish_reason;
-      }
+      if (choice.finish_reason) finishReason = choice.finish_reason;
     }
-    if (!finished) throw new Retryable("the reply stream ended before the reply was complete");
+    if (finishReason === undefined) throw new Retryable("the reply stream ended before the reply was complete");
     // Arguments that are not JSON reach the agent as they are: a format error it is told about, as mini-SWE-agent does.
     const toolCalls = calls.filter(Boolean).map((call, index) => ({ ...call, id: call.id || `call_${index}` }));
     return {
@@ -174,68 +168,19 @@ export class OpenAIModel implements Model {
       content,
       toolCalls,
       usage,
-      cost: costOf(this.#options.price, usage.promptTokens, usage.completionTokens),
+      cost: costOf(this.#options.price, usage),
       ms: performance.now() - started,
+      ...(reasoning ? { reasoning } : {}),
     };
   }
-
-  /**
-   * The request body of `chat.completions.create`, assembled from pieces. The history only grows
-   * and its messages never change, so each is serialized once: a request costs about the same at
-   * message 2,000 as at message 20, where serializing the whole history anew would not.
-   */
-  #body(messages: readonly Message[]): string {
-    const parts = messages.map((message) => {
-      let json = this.#serialized.get(message);
-      if (json === undefined) {
-        // A message's `extra` is the trajectory's, never the endpoint's.
-        json = JSON.stringify("extra" in message ? { ...message, extra: undefined } : message);
-        this.#serialized.set(message, json);
-      }
-      return json;
-    });
-    return `${this.#bodyStart}${parts.join(",")}]}`;
-  }
 }
 
-function classify(error: unknown, signal: AbortSignal | undefined): Error {
-  if (signal?.aborted || error instanceof OpenAI.APIUserAbortError) return new ModelAborted("interrupted");
-  if (error instanceof Retryable) return error;
-  if (error instanceof OpenAI.APIConnectionTimeoutError) return new Retryable("the request timed out");
-  if (error instanceof OpenAI.APIConnectionError) return new Retryable(`could not reach the endpoint: ${rootCause(error)}`);
-  if (error instanceof OpenAI.APIError) {
-    const status = error.status;
-    const detail = firstLine(error.message);
-    if (status === 401) return new ModelError("the model endpoint refused the API key (HTTP 401); check OPENAI_API_KEY");
-    if (status === 403) return new ModelError(`the model endpoint denied access (HTTP 403): ${detail}`);
-    if (status === 404) return new ModelError(`the model or endpoint was not found (HTTP 404); check --model and --base-url: ${detail}`);
-    if (status === undefined || status === 408 || status === 409 || status === 429 || status >= 500) {
-      return new Retryable(status === undefined ? detail : `HTTP ${status}`, retryAfterMs(error.headers));
-    }
-    return new ModelError(`the model endpoint rejected the request (HTTP ${status}): ${detail}`);
-  }
-  // Anything else broke mid-stream: a reset connection, a torn event.
-  return new Retryable(error instanceof Error ? firstLine(error.message) : String(error));
-}
-
-function retryAfterMs(headers: Headers | undefined): number | undefined {
-  const ms = Number(headers?.get("retry-after-ms"));
-  if (headers?.has("retry-after-ms") && Number.isFinite(ms)) return Math.min(Math.max(ms, 0), MAX_RETRY_AFTER_MS);
-  const value = headers?.get("retry-after");
-  if (!value) return undefined;
-  const seconds = Number(value);
-  const delay = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(value) - Date.now();
-  return Number.isFinite(delay) ? Math.min(Math.max(delay, 0), MAX_RETRY_AFTER_MS) : undefined;
-}
-
-function rootCause(error: Error): string {
-  let cause: unknown = error;
-  while (cause instanceof Error && cause.cause instanceof Error) cause = cause.cause;
-  return cause instanceof Error ? firstLine(cause.message) : firstLine(error.message);
-}
-
-function firstLine(text: string): string {
-  return text.split("\n", 1)[0]!.trim();
+/** The thinking in a streamed delta: `reasoning_content` (DeepSeek, vLLM, LiteLLM) or `reasoning` (OpenRouter). */
+function reasoningOf(delta: unknown): string {
+  if (typeof delta !== "object" || delta === null) return "";
+  const fields = delta as { reasoning_content?: unknown; reasoning?: unknown };
+  const text = fields.reasoning_content ?? fields.reasoning;
+  return typeof text === "string" ? text : "";
 }
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {

@@ -23,6 +23,10 @@ export const Limits = z.object({
 });
 export type Limits = z.infer<typeof Limits>;
 
+/** Prompt-cache breakpoints: none, or mini-SWE-agent's `default_end` (the last message marked), which Claude models need. */
+export const CacheControl = z.enum(["none", "default_end"]);
+export type CacheControl = z.infer<typeof CacheControl>;
+
 export const ModelSpec = z.object({
   /** The model's name as the endpoint knows it. */
   name: z.string(),
@@ -37,6 +41,8 @@ export const ModelSpec = z.object({
   price: Price,
   /** Sent with every request (temperature, max_tokens, reasoning_effort, provider fields): the config's model.model_kwargs. */
   kwargs: z.record(z.string(), z.unknown()).default({}),
+  /** None when absent. */
+  cacheControl: CacheControl.optional(),
 });
 export type ModelSpec = z.infer<typeof ModelSpec>;
 

@@ -43,7 +43,8 @@ export async function batchFixture(scripts?: Record<string, unknown[]>): Promise
   await writeScripts(scriptsDir, scripts ?? {
     "acme__calc-1": [{ command: "sed -i 's/a - b/a + b/' calc.js" }, SUBMIT],
     "acme__calc-2": [{ command: "sed -i 's/=> a + b;$/=> a * b;/' calc.js" }, SUBMIT],
-    "acme__text-1": [{ command: "sed -i 's/toLowerCase/toUpperCase/' text.js" }, SUBMIT],
+    // An endpoint that reads most of the input from its prompt cache.
+    "acme__text-1": [{ command: "sed -i 's/toLowerCase/toUpperCase/' text.js", usage: { prompt: 4000, completion: 30, cached: 3000 } }, { ...SUBMIT, usage: { prompt: 4100, completion: 20, cached: 4000 } }],
   });
   return { root, reposDir, scripts: scriptsDir, instancesFile, instances };
 }

@@ -20,7 +20,7 @@ import { BatchPrinter } from "../ui/batch/batch-printer.ts";
 import { argvOf, flag, flagHelp, parseFlags, pick } from "./flags.ts";
 import type { CommandIO } from "./io.ts";
 import { configurationOf } from "./run-configuration.ts";
-import { limitsOf, modelSpecOf, RUN_FLAGS, sandboxOf } from "./run-flags.ts";
+import { headersOf, limitsOf, modelSpecOf, RUN_FLAGS, sandboxOf } from "./run-flags.ts";
 import { onInterrupt } from "./signals.ts";
 import { UsageError } from "./usage-error.ts";
 
@@ -29,7 +29,7 @@ const WORKER_ENTRY = fileURLToPath(new URL("./batch-worker.ts", import.meta.url)
 /** The run flags a batch hands to every instance's run, checked as `molt run` checks them. */
 const PASSED_ON = [
   "config", "action-format", "step-limit", "cost-limit", "time-limit", "timeout", "format-error-limit", "retries", "request-timeout",
-  "price-in", "price-out", "sandbox", "mem-limit", "fresh", "no-evolve", "reminder",
+  "price-in", "price-out", "price-cached", "model-kwargs", "header", "cache-control", "sandbox", "mem-limit", "fresh", "no-evolve", "reminder",
 ] as const;
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -77,7 +77,7 @@ export const BATCH_FLAGS = {
   evolved: flag({ ...RUN_FLAGS.evolved, help: "the tool library the instances share and grow (default DIR/library): each starts from it as it stands, and what it keeps is merged back when it ends" }),
   fresh: flag({ ...RUN_FLAGS.fresh, help: "every instance starts with an empty library and keeps nothing" }),
   "no-evolve": flag({ ...RUN_FLAGS["no-evolve"], help: "no self-evolution" }),
-  ...pick(RUN_FLAGS, ["config", "action-format", "step-limit", "cost-limit", "time-limit", "timeout", "format-error-limit", "retries", "request-timeout", "price-in", "price-out", "sandbox", "mem-limit", "reminder"]),
+  ...pick(RUN_FLAGS, ["config", "action-format", "step-limit", "cost-limit", "time-limit", "timeout", "format-error-limit", "retries", "request-timeout", "price-in", "price-out", "price-cached", "model-kwargs", "header", "cache-control", "sandbox", "mem-limit", "reminder"]),
   theme: flag({ ...RUN_FLAGS.theme, help: "the live view's colours (on a terminal; NO_COLOR turns them off)" }),
   plain: flag({ ...RUN_FLAGS.plain, help: "one line per finished instance even on a terminal" }),
   emit: flag({ value: "k8s", schema: z.literal("k8s", { error: "takes k8s, for a Kubernetes Indexed Job" }).optional(), help: "print, and do not run, a Kubernetes Indexed Job for the batch (below)" }),
@@ -106,7 +106,7 @@ One batch at a time writes to DIR. While an instance runs, the next one's worksp
 ${flagHelp(pick(BATCH_FLAGS, ["instances", "output", "model", "base-url", "workers", "workspaces", "repos-dir", "repo-config", "filter", "slice", "shard", "evolved", "fresh", "no-evolve"]))}
 
 Passed to every run, as molt run takes them (but a configuration's agent.mode: a batch never asks):
-${flagHelp(pick(BATCH_FLAGS, ["config", "action-format", "step-limit", "cost-limit", "time-limit", "timeout", "format-error-limit", "retries", "request-timeout", "price-in", "price-out", "sandbox", "mem-limit", "reminder"]))}
+${flagHelp(pick(BATCH_FLAGS, ["config", "action-format", "step-limit", "cost-limit", "time-limit", "timeout", "format-error-limit", "retries", "request-timeout", "price-in", "price-out", "price-cached", "model-kwargs", "header", "cache-control", "sandbox", "mem-limit", "reminder"]))}
 
 ${flagHelp(pick(BATCH_FLAGS, ["theme", "plain"]))}
 
@@ -168,6 +168,7 @@ export async function batchCommand(args: string[], io: CommandIO): Promise<numbe
     if (values.evolved !== undefined) throw new UsageError("--evolved cannot be shared by the pods of --emit k8s; each shard grows its own library in its output folder");
     if (values.image === undefined) throw new UsageError("--image is required with --emit k8s: the container image with molt in it");
     if (values["volume-claim"] === undefined) throw new UsageError("--volume-claim is required with --emit k8s: the PersistentVolumeClaim the pods share");
+    if (values.header.length > 0) io.stderr.write("molt: note: the --header values are in the Job's command line, in plain text; a key belongs in the Secret (--secret)\n");
     io.stdout.write(
       emitK8s({
         instancesFile,
@@ -223,6 +224,7 @@ export async function batchCommand(args: string[], io: CommandIO): Promise<numbe
         template,
         sharedLibrary: values.fresh || values["no-evolve"] ? undefined : resolve(values.evolved ?? resolve(outputDir, "library")),
         workerEntry: WORKER_ENTRY,
+        headers: headersOf(values),
       },
       progress,
       interrupt.signal,

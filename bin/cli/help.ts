@@ -14,6 +14,7 @@ Commands:
   eval    run predicted patches against their instances' tests, sandboxed: report.json
   tools   the agent's tool library: list, show, log, rm
   config  show the configuration (prompts, limits, model settings) a run would use
+  doctor  check an endpoint before a run: reachable, key, streaming, tool calls, usage, caching
   help    show help for a command: molt help run
 
 Flags:

@@ -3,13 +3,13 @@ import { prepareResume } from "../runtime/resume-run.ts";
 import { flag, flagHelp, parseFlags, pick } from "./flags.ts";
 import type { CommandIO } from "./io.ts";
 import { presentRun, viewKindOf } from "./run-display.ts";
-import { RUN_FLAGS } from "./run-flags.ts";
+import { headersOf, RUN_FLAGS } from "./run-flags.ts";
 import { UsageError } from "./usage-error.ts";
 
 export const RESUME_FLAGS = {
   model: flag({ value: "NAME", schema: z.string().min(1, "must name a model").optional(), help: "another model (or the same one with a new key); default: the run's own" }),
   "base-url": flag({ ...RUN_FLAGS["base-url"], help: "another endpoint; default: the run's own" }),
-  ...pick(RUN_FLAGS, ["json", "keep", "apply", "help"]),
+  ...pick(RUN_FLAGS, ["header", "json", "keep", "apply", "help"]),
 };
 
 export function resumeHelp(): string {
@@ -20,7 +20,7 @@ last completed step, in the same workspace and with the same settings. The conve
 from the run's events.jsonl, so the model calls already made are not paid for again; the run then
 ends with the same files as one that was never stopped.
 
-${flagHelp(pick(RESUME_FLAGS, ["model", "base-url", "json", "keep", "apply"]))}
+${flagHelp(pick(RESUME_FLAGS, ["model", "base-url", "header", "json", "keep", "apply"]))}
 `;
 }
 
@@ -40,7 +40,7 @@ export async function resumeCommand(args: string[], io: CommandIO): Promise<numb
   const prepared = await prepareResume(
     dir,
     { model: values.model, baseUrl: values["base-url"] },
-    { keep: values.keep, apply: values.apply, apiKey: process.env.OPENAI_API_KEY || undefined },
+    { keep: values.keep, apply: values.apply, apiKey: process.env.OPENAI_API_KEY || undefined, headers: headersOf(values) },
   );
   const display = { json: values.json, plain: false, confirm: false, theme: "dark" as const, screenReader: false };
   return presentRun(prepared, display, viewKindOf(display, io), io);

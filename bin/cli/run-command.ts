@@ -3,11 +3,11 @@ import { flagHelp, parseFlags, pick } from "./flags.ts";
 import type { CommandIO } from "./io.ts";
 import { presentRun, viewKindOf } from "./run-display.ts";
 import { configurationOf } from "./run-configuration.ts";
-import { displayOf, endpointOf, readIssue, RUN_FLAGS, runSpecOf } from "./run-flags.ts";
+import { displayOf, endpointOf, headersOf, readIssue, RUN_FLAGS, runSpecOf } from "./run-flags.ts";
 
 /** The flags that shape a run and how it is shown, as `molt run` and `molt demo` list them. */
 export const SHOWN_RUN_FLAGS = [
-  "action-format", "step-limit", "cost-limit", "time-limit", "timeout", "format-error-limit", "retries", "request-timeout", "price-in", "price-out",
+  "action-format", "step-limit", "cost-limit", "time-limit", "timeout", "format-error-limit",
   "output", "json", "plain", "confirm", "theme", "screen-reader", "keep",
 ] as const;
 export const SANDBOX_FLAGS = ["sandbox", "allow-network", "allow-domain", "mem-limit", "pass-env"] as const;
@@ -29,6 +29,9 @@ agent's change as patch.diff. Your checkout, its branches and its index are neve
 unless you pass --apply.
 
 ${flagHelp(pick(RUN_FLAGS, ["repo", "base", "issue", "issue-file", "model", "base-url", "config", "apply", "setup"]))}
+
+The model's requests:
+${flagHelp(pick(RUN_FLAGS, ["model-kwargs", "header", "cache-control", "price-in", "price-out", "price-cached", "retries", "request-timeout"]))}
 ${flagHelp(pick(RUN_FLAGS, SHOWN_RUN_FLAGS))}
 
 ${LIVE_KEYS}
@@ -58,6 +61,6 @@ export async function runCommand(args: string[], io: CommandIO): Promise<number>
   const spec = runSpecOf(values, process.env, issue, endpoint, configuration);
   const display = displayOf(values, process.env, configuration);
   const view = viewKindOf(display, io);
-  const prepared = await prepareRun(spec, { output: values.output, keep: values.keep, apply: values.apply, apiKey: endpoint.apiKey });
+  const prepared = await prepareRun(spec, { output: values.output, keep: values.keep, apply: values.apply, apiKey: endpoint.apiKey, headers: headersOf(values) });
   return presentRun(prepared, display, view, io);
 }

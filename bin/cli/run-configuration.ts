@@ -30,7 +30,11 @@ function flagSettings(values: RunValues): ConfigSource[] {
     if (definition.config === undefined || value === undefined || name === "action-format") continue;
     if (name === "confirm") {
       if (value === true) settings.push({ kind: "set", key: "agent.mode", value: "confirm" });
-    } else settings.push({ kind: "set", key: definition.config, value });
+    } else if (name === "model-kwargs") {
+      // Key by key, over the configuration's own.
+      for (const [key, inner] of Object.entries(value as Record<string, unknown>)) settings.push({ kind: "set", key: `model.model_kwargs.${key}`, value: inner });
+    } else if (name === "cache-control") settings.push({ kind: "set", key: definition.config, value: value === "none" ? null : value });
+    else settings.push({ kind: "set", key: definition.config, value });
   }
   return settings;
 }

@@ -2,7 +2,8 @@ import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { priceOf, type Price } from "../../core/pricing.ts";
 import type { Configuration } from "../../core/config/configuration.ts";
-import { ActionFormat, type EvolutionSpec, type Limits, type ModelSpec, type RunSpec, type SandboxSpec } from "../../core/run-spec.ts";
+import { baseUrlProblem } from "../../core/endpoint/endpoint-name.ts";
+import { ActionFormat, type CacheControl, type EvolutionSpec, type Limits, type ModelSpec, type RunSpec, type SandboxSpec } from "../../core/run-spec.ts";
 import { flag, type FlagValues } from "./flags.ts";
 import { UsageError } from "./usage-error.ts";
 
@@ -47,8 +48,44 @@ export const RUN_FLAGS = {
   }),
   "base-url": flag({
     value: "URL",
-    schema: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
+    schema: z
+      .string()
+      .superRefine((url, context) => {
+        const problem = baseUrlProblem(url);
+        if (problem !== undefined) context.addIssue({ code: "custom", message: `cannot be used: ${problem}` });
+      })
+      .optional(),
     help: "an OpenAI-compatible endpoint (or OPENAI_BASE_URL; default OpenAI). The key comes from OPENAI_API_KEY; local servers need none.",
+  }),
+  "model-kwargs": flag({
+    value: "JSON",
+    schema: z
+      .string()
+      .transform((text, context) => {
+        try {
+          const value: unknown = JSON.parse(text);
+          if (typeof value === "object" && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
+        } catch {
+          // Said below.
+        }
+        context.addIssue({ code: "custom", message: 'must be a JSON object such as {"temperature": 0.2, "max_tokens": 4096}' });
+        return z.NEVER;
+      })
+      .optional(),
+    help: "fields sent with every request, over the configuration's model.model_kwargs: temperature, top_p, max_tokens, reasoning_effort, seed, provider fields. With \"drop_params\": true, a parameter the endpoint refuses is dropped (and said) instead of ending the run",
+    config: "model.model_kwargs",
+  }),
+  header: flag({
+    value: "NAME:VALUE",
+    multiple: true,
+    schema: z.array(z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+:.*$/, "must be NAME:VALUE, such as HTTP-Referer:https://example.com")).default([]),
+    help: "send this header with every request (providers that want more than the key); repeatable. Not recorded",
+  }),
+  "cache-control": flag({
+    value: "MODE",
+    schema: z.enum(["none", "default_end"], { error: "must be none or default_end" }).optional(),
+    help: "prompt-cache breakpoints: default_end marks the last message, as mini-SWE-agent does for Claude models (molt does so for model names with anthropic, claude, sonnet, opus or haiku); none marks nothing",
+    config: "model.set_cache_control",
   }),
   apply: flag({ schema: toggle, help: "apply the patch to your checkout if the agent submitted and it applies cleanly" }),
   setup: flag({
@@ -79,6 +116,7 @@ export const RUN_FLAGS = {
   "request-timeout": flag({ value: "SEC", schema: seconds.default(600), help: "give up on a model call that has not answered after this many seconds (default 600)" }),
   "price-in": flag({ value: "USD", schema: amount.optional(), help: "price of a million input tokens (default: molt's table; unknown models cost 0)" }),
   "price-out": flag({ value: "USD", schema: amount.optional(), help: "price of a million output tokens" }),
+  "price-cached": flag({ value: "USD", schema: amount.optional(), help: "price of a million input tokens read from the prompt cache (default: molt's table, else the input price)" }),
   output: flag({ value: "DIR", short: "o", schema: folder.optional(), help: "where the run's files go (default ./molt-runs/<run id>)" }),
   json: flag({ schema: toggle, help: "print every event as one JSON line instead of the plain lines" }),
   plain: flag({ schema: toggle, help: "one plain line per step even on a terminal (no live view)" }),
@@ -136,7 +174,23 @@ export function limitsOf(configuration: Configuration): Limits {
 
 export function priceFor(model: string, values: RunValues): Price {
   const known = priceOf(model);
-  return { inPerMTok: values["price-in"] ?? known.inPerMTok, outPerMTok: values["price-out"] ?? known.outPerMTok };
+  const cached = values["price-cached"] ?? known.cachedInPerMTok;
+  return {
+    inPerMTok: values["price-in"] ?? known.inPerMTok,
+    outPerMTok: values["price-out"] ?? known.outPerMTok,
+    ...(cached !== undefined ? { cachedInPerMTok: cached } : {}),
+    ...(known.cacheWritePerMTok !== undefined ? { cacheWritePerMTok: known.cacheWritePerMTok } : {}),
+  };
+}
+
+/** Claude models bill the whole history again unless the request marks a cache breakpoint: mini-SWE-agent's rule for which models do. */
+export function cacheControlFor(model: string, configured: CacheControl | undefined): CacheControl {
+  return configured ?? (/anthropic|claude|sonnet|opus|haiku/i.test(model) ? "default_end" : "none");
+}
+
+/** The headers of --header NAME:VALUE. */
+export function headersOf(values: RunValues): Record<string, string> {
+  return Object.fromEntries((values.header ?? []).map((header) => [header.slice(0, header.indexOf(":")).trim(), header.slice(header.indexOf(":") + 1).trim()]));
 }
 
 export function modelSpecOf(name: string, baseUrl: string | undefined, values: RunValues, configuration: Configuration): ModelSpec {
@@ -151,6 +205,7 @@ export function modelSpecOf(name: string, baseUrl: string | undefined, values: R
     requestTimeoutSec: all["request-timeout"],
     price: priceFor(name, values),
     kwargs: configuration.modelKwargs,
+    cacheControl: cacheControlFor(name, configuration.cacheControl),
   };
 }
 
@@ -218,7 +273,8 @@ export function endpointOf(values: RunValues, env: NodeJS.ProcessEnv, configurat
   if (!model) throw new UsageError("no model: pass --model NAME, set model.model_name in a configuration, or set MOLT_MODEL");
   if (model === "script:") throw new UsageError("--model script:FILE needs a file");
   const baseUrl = values["base-url"] ?? (env.OPENAI_BASE_URL || undefined);
-  if (baseUrl !== undefined && !URL.canParse(baseUrl)) throw new UsageError(`OPENAI_BASE_URL is not a URL (got "${baseUrl}")`);
+  const problem = baseUrl === undefined ? undefined : baseUrlProblem(baseUrl);
+  if (problem !== undefined) throw new UsageError(`OPENAI_BASE_URL ${baseUrl} cannot be used: ${problem}`);
   const apiKey = env.OPENAI_API_KEY || undefined;
   if (!model.startsWith("script:") && !apiKey && baseUrl === undefined) {
     throw new UsageError("no API key: set OPENAI_API_KEY, or point --base-url at an endpoint that needs none");

@@ -18,7 +18,8 @@ export function runsHelp(): string {
 
 Lists the runs in DIR (default ./molt-runs, where molt run puts them), newest first: the run id,
 the repository, the issue's first line, how the run ended (running/interrupted when it has not),
-its steps and cost, the tools it created and the tool versions molt rejected, and when it started.
+its steps, cost and the share of its input read from the endpoint's
+prompt cache, the tools it created and the tool versions molt rejected, and when it started.
 Folders holding a mini-SWE-agent *.traj.json are listed too; a folder whose record cannot be read
 is listed with what is wrong with it.
 
@@ -111,6 +112,8 @@ function asJson(run: RunSummary) {
     exitStatus: run.exitStatus ?? null,
     steps: run.steps,
     cost: run.cost,
+    promptTokens: run.promptTokens,
+    cachedTokens: run.cachedTokens,
     toolsCreated: run.toolsCreated,
     toolsRejected: run.toolsRejected,
     startedAt,

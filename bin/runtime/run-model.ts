@@ -24,7 +24,7 @@ export interface RunModel {
   close(): Promise<void>;
 }
 
-export async function openModel(spec: ModelSpec, script: ScriptReply[] | undefined, apiKey: string | undefined): Promise<RunModel> {
+export async function openModel(spec: ModelSpec, script: ScriptReply[] | undefined, apiKey: string | undefined, headers?: Record<string, string>): Promise<RunModel> {
   const server: ScriptedServer | undefined = script ? await startScriptedServer({ script }) : undefined;
   const baseUrl = server?.url ?? spec.baseUrl;
   const model = new OpenAIModel({
@@ -37,6 +37,8 @@ export async function openModel(spec: ModelSpec, script: ScriptReply[] | undefin
     retries: spec.retries,
     requestTimeoutMs: spec.requestTimeoutSec * 1000,
     kwargs: spec.kwargs,
+    ...(headers ? { headers } : {}),
+    ...(spec.cacheControl ? { cacheControl: spec.cacheControl } : {}),
   });
   return { model, baseUrl, close: async () => server?.close() };
 }

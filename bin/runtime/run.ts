@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { Agent, type AgentOutcome } from "../../core/agent.ts";
 import { EventBus, type EventSink } from "../../core/events/event-bus.ts";
 import { EventsFile } from "../../core/events/events-file.ts";
-import type { ExitStatus, MoltEvent, Totals } from "../../core/events/events.ts";
+import { noTotals, type ExitStatus, type MoltEvent, type Totals } from "../../core/events/events.ts";
 import { redactor } from "../../core/events/redact.ts";
 import type { Model } from "../../core/model.ts";
 import { TemplateError } from "../../core/config/template.ts";
@@ -38,6 +38,8 @@ export interface RunOptions {
   apply?: boolean;
   /** The endpoint's key: hidden in everything recorded or shown. */
   apiKey?: string | undefined;
+  /** Headers sent with every request (--header); never recorded, their values hidden like the key. */
+  headers?: Record<string, string> | undefined;
   /** An interrupted run is started over rather than resumed (a batch's, a re-run's): its workspace is not kept. */
   discardInterrupted?: boolean;
   /** Takes the work that can wait until the run's result is out (removing its workspace); done in line when not given. */
@@ -123,11 +125,11 @@ export class Run implements PreparedRun {
   async start(hooks: RunHooks = {}): Promise<RunOutcome> {
     const { spec } = this;
     const { source, folder, workspace, script, options, continuation } = this.#parts;
-    const redact = redactor([options.apiKey]);
+    const redact = redactor([options.apiKey, ...Object.values(options.headers ?? {})]);
     const bus = new EventBus(redact);
     bus.subscribe(new EventsFile(folder.events));
     for (const sink of hooks.sinks ?? []) bus.subscribe(sink);
-    const endpoint = hooks.model ? undefined : await openModel(spec.model, script, options.apiKey);
+    const endpoint = hooks.model ? undefined : await openModel(spec.model, script, options.apiKey, options.headers);
     const model = hooks.model ?? endpoint!.model;
     const sandbox = new RunSandbox(spec, workspace);
     const prompts = new Prompts(spec.agent, spec.model.actionFormat, templateVars(spec, workspace.path, sandbox.baseEnv));
@@ -156,7 +158,7 @@ export class Run implements PreparedRun {
         : undefined;
     if (setupFailure !== undefined) {
       await endpoint?.close();
-      const totals = { steps: 0, promptTokens: 0, completionTokens: 0, cost: 0, apiCalls: 0, elapsedMs: 0 };
+      const totals = noTotals();
       const ended = await this.#finish(bus, { exitStatus: "EnvironmentError", reason: setupFailure, messages: [], totals }, "");
       if (!options.keep) await workspace.remove();
       return { ...ended, reason: redact(setupFailure), notes: [] };

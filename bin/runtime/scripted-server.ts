@@ -22,8 +22,29 @@ export const ScriptReply = z.union([
     content: z.string().optional(),
     /** Raw tool calls, used as is. */
     toolCalls: z.array(ToolCallReply).optional(),
-    /** Answer with an HTTP error instead of a reply. */
-    error: z.strictObject({ status: z.number().int(), message: z.string().optional(), retryAfterSec: z.number().optional() }).optional(),
+    /** Answer with an HTTP error instead of a reply, in OpenAI's error shape (`code`, `param`, `type` as providers send them). */
+    error: z
+      .strictObject({
+        status: z.number().int(),
+        message: z.string().optional(),
+        retryAfterSec: z.number().optional(),
+        /** A string as OpenAI sends it, a number as llama.cpp and OpenRouter do. */
+        code: z.union([z.string(), z.number()]).optional(),
+        param: z.string().optional(),
+        type: z.string().optional(),
+      })
+      .optional(),
+    /** What a reasoning model thinks before its reply, streamed in `reasoning_content` (or `reasoning`, as OpenRouter sends it). */
+    reasoning: z.string().optional(),
+    reasoningField: z.enum(["reasoning_content", "reasoning"]).optional(),
+    /** The usage to report, as the endpoint would: cached tokens as OpenAI (`cached`) or Anthropic (`cacheRead`, `cacheWrite`) report them. */
+    usage: z
+      .union([
+        z.strictObject({ prompt: z.number().int(), completion: z.number().int(), cached: z.number().int().optional(), cacheRead: z.number().int().optional(), cacheWrite: z.number().int().optional() }),
+        // No usage at all, as some local servers send.
+        z.literal(false),
+      ])
+      .optional(),
     /** Stream part of the reply, then cut the connection. */
     cutStream: z.boolean().optional(),
     /** Wait this long before answering. */
@@ -53,9 +74,12 @@ export async function loadScript(path: string): Promise<ScriptReply[]> {
 
 export interface RecordedRequest {
   model: string;
-  messages: { role: string; content?: unknown; tool_call_id?: string }[];
+  messages: { role: string; content?: unknown; tool_call_id?: string; cache_control?: unknown }[];
   tools: boolean;
   authorization: string | undefined;
+  /** The request's other fields (temperature, max_tokens, …), messages and tools left out. */
+  parameters: Record<string, unknown>;
+  headers: Record<string, string | string[] | undefined>;
 }
 
 export interface ScriptedServerOptions {
@@ -111,7 +135,8 @@ export async function startScriptedServer(options: ScriptedServerOptions): Promi
       return sendError(res, 401, "Incorrect API key provided.", "invalid_api_key");
     }
     if (options.record !== false) {
-      requests.push({ model: body.model ?? "", messages: body.messages ?? [], tools: (body.tools?.length ?? 0) > 0, authorization: req.headers.authorization });
+      const { messages: _messages, tools: _tools, model: _model, ...parameters } = body as ChatRequest & Record<string, unknown>;
+      requests.push({ model: body.model ?? "", messages: body.messages ?? [], tools: (body.tools?.length ?? 0) > 0, authorization: req.headers.authorization, parameters, headers: req.headers });
     }
     const reply = options.script[next];
     if (reply === undefined) return sendError(res, 400, `the script has no more replies (it has ${options.script.length})`);
@@ -120,24 +145,24 @@ export async function startScriptedServer(options: ScriptedServerOptions): Promi
     if (step.delayMs) await new Promise((resolve) => setTimeout(resolve, step.delayMs));
     if (step.error) {
       const headers: Record<string, string> = step.error.retryAfterSec === undefined ? {} : { "retry-after": String(step.error.retryAfterSec) };
-      return sendError(res, step.error.status, step.error.message ?? `scripted HTTP ${step.error.status}`, undefined, headers);
+      const { status, message, code, param, type } = step.error;
+      return sendJson(res, status, { error: { message: message ?? `scripted HTTP ${status}`, type: type ?? "invalid_request_error", code: code ?? null, param: param ?? null } }, headers);
     }
     const withTools = (body.tools?.length ?? 0) > 0;
     const { content, toolCalls } = renderReply(step, withTools, () => `call_${++callIds}`);
-    const usage = {
-      prompt_tokens: Math.ceil(raw.length / 4),
-      completion_tokens: Math.ceil((content.length + JSON.stringify(toolCalls).length) / 4),
-    };
+    const usage = usageOf(step.usage, { prompt: Math.ceil(raw.length / 4), completion: Math.ceil((content.length + JSON.stringify(toolCalls).length) / 4) });
+    const reasoning = step.reasoning === undefined ? undefined : { field: step.reasoningField ?? "reasoning_content", text: step.reasoning };
     const model = body.model ?? "scripted";
     const finishReason = step.finishReason ?? (toolCalls.length ? "tool_calls" : "stop");
-    if (body.stream) return streamReply(res, model, content, toolCalls, { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens }, step.cutStream ?? false, finishReason);
+    const withTotal = usage && { ...usage, total_tokens: Number(usage.prompt_tokens) + Number(usage.completion_tokens) };
+    if (body.stream) return streamReply(res, model, content, toolCalls, withTotal, step.cutStream ?? false, finishReason, reasoning);
     sendJson(res, 200, {
       id: `chatcmpl-${next}`,
       object: "chat.completion",
       created: Math.floor(Date.now() / 1000),
       model,
       choices: [{ index: 0, message: { role: "assistant", content, ...(toolCalls.length ? { tool_calls: toolCalls } : {}) }, finish_reason: finishReason }],
-      usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens },
+      ...(withTotal ? { usage: withTotal } : {}),
     });
   }
 
@@ -153,6 +178,19 @@ export async function startScriptedServer(options: ScriptedServerOptions): Promi
         server.closeAllConnections();
         server.close(() => resolve());
       }),
+  };
+}
+
+/** The usage an endpoint reports, in its wire shape; none when the script says false. */
+function usageOf(scripted: Exclude<ScriptReply, string>["usage"], estimate: { prompt: number; completion: number }): Record<string, unknown> | undefined {
+  if (scripted === false) return undefined;
+  const counts = scripted ?? estimate;
+  return {
+    prompt_tokens: counts.prompt,
+    completion_tokens: counts.completion,
+    ...(scripted?.cached !== undefined ? { prompt_tokens_details: { cached_tokens: scripted.cached } } : {}),
+    ...(scripted?.cacheRead !== undefined ? { cache_read_input_tokens: scripted.cacheRead } : {}),
+    ...(scripted?.cacheWrite !== undefined ? { cache_creation_input_tokens: scripted.cacheWrite } : {}),
   };
 }
 
@@ -181,9 +219,10 @@ function streamReply(
   model: string,
   content: string,
   toolCalls: WireToolCall[],
-  usage: Record<string, number>,
+  usage: Record<string, unknown> | undefined,
   cut: boolean,
   finishReason: string,
+  reasoning: { field: string; text: string } | undefined,
 ): void {
   res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
   const id = `chatcmpl-${Date.now()}`;
@@ -191,6 +230,8 @@ function streamReply(
   const chunk = (delta: object, finish: string | null = null) =>
     `data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
   let out = chunk({ role: "assistant", content: "" });
+  // A reasoning model thinks first, in a field of its own.
+  for (const piece of reasoning?.text.match(/\s*\S+\s*/g) ?? []) out += chunk({ [reasoning!.field]: piece });
   // Words arrive one by one, as a model would stream them.
   for (const piece of content.match(/\s*\S+\s*/g) ?? []) out += chunk({ content: piece });
   if (cut) {
@@ -200,10 +241,11 @@ function streamReply(
   }
   toolCalls.forEach((call, index) => {
     out += chunk({ tool_calls: [{ index, id: call.id, type: "function", function: { name: call.function.name, arguments: "" } }] });
-    out += chunk({ tool_calls: [{ index, function: { arguments: call.function.arguments } }] });
+    // Arguments arrive in small pieces that split keys and escapes, as real endpoints stream them.
+    for (const piece of call.function.arguments.match(/[\s\S]{1,7}/g) ?? []) out += chunk({ tool_calls: [{ index, function: { arguments: piece } }] });
   });
   out += chunk({}, finishReason);
-  out += `data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model, choices: [], usage })}\n\n`;
+  if (usage) out += `data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model, choices: [], usage })}\n\n`;
   out += "data: [DONE]\n\n";
   res.end(out);
 }

@@ -11,6 +11,18 @@ export function formatTokens(count: number): string {
   return count < 10_000 ? String(count) : `${(count / 1000).toFixed(1)}k`;
 }
 
+/** Input tokens, with the share read from the prompt cache when there was any: "12.3k in (84% cached)". */
+export function formatInput(promptTokens: number, cachedTokens: number | undefined, label = "in"): string {
+  const cached = cachedTokens ?? 0;
+  const share = promptTokens > 0 && cached > 0 ? ` (${Math.round((100 * cached) / promptTokens)}% cached)` : "";
+  return `${formatTokens(promptTokens)} ${label}${share}`;
+}
+
+/** A model call about to be tried again: "retrying (2 of 4) in 1.1 s: HTTP 503". */
+export function formatRetry(retry: { attempt: number; of?: number | undefined; reason: string }, waitMs: number): string {
+  return `retrying (${retry.attempt}${retry.of ? ` of ${retry.of}` : ""})${waitMs > 0 ? ` in ${formatMs(waitMs)}` : ""}: ${retry.reason}`;
+}
+
 export function formatCost(usd: number): string {
   return `$${usd.toFixed(usd < 1 ? 4 : 2)}`;
 }

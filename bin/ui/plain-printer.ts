@@ -1,7 +1,7 @@
 import type { EventSink } from "../../core/events/event-bus.ts";
 import type { EventOf, MoltEvent } from "../../core/events/events.ts";
 import { shellQuote } from "../../sandbox/shell-quote.ts";
-import { filesInPatch, formatCost, formatMs, formatTokens, oneLine } from "./format.ts";
+import { filesInPatch, formatCost, formatInput, formatMs, formatRetry, formatTokens, oneLine } from "./format.ts";
 import { setupLine } from "./setup-line.ts";
 
 /** One readable line per step, for terminals without the live view and for logs. */
@@ -46,7 +46,7 @@ export class PlainPrinter implements EventSink {
       case "tool_library":
         return `  tools    ${event.fresh ? "a fresh, empty library" : `${event.tools.length} in the library ${event.dir}`}\n`;
       case "model_retry":
-        return `${pad(event.step)}  ↻ model call failed (${event.reason}); retry ${event.attempt} in ${formatMs(event.delayMs)}`;
+        return `${pad(event.step)}  ↻ ${formatRetry(event, event.delayMs)}`;
       case "format_error":
         return `${pad(event.step)}  ! format error: ${event.reason} (${event.inARow} in a row)`;
       case "setup_finished":
@@ -87,7 +87,7 @@ export class PlainPrinter implements EventSink {
     const { totals } = event;
     const lines = [
       "",
-      `${event.exitStatus} after ${totals.steps} step${totals.steps === 1 ? "" : "s"} · ${formatTokens(totals.promptTokens)} tokens in, ${formatTokens(totals.completionTokens)} out · ${formatCost(totals.cost)} · ${formatMs(totals.elapsedMs)}`,
+      `${event.exitStatus} after ${totals.steps} step${totals.steps === 1 ? "" : "s"} · ${formatInput(totals.promptTokens, totals.cachedTokens, "tokens in")}, ${formatTokens(totals.completionTokens)} out · ${formatCost(totals.cost)} · ${formatMs(totals.elapsedMs)}`,
     ];
     if (event.exitStatus !== "Submitted") lines.push(`  why      ${event.reason}`);
     const files = filesInPatch(event.patch);

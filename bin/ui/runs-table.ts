@@ -18,30 +18,40 @@ const COLUMNS: Column[] = [
   { header: "status", min: 9 },
   { header: "steps", min: 5, align: "right" },
   { header: "cost", min: 7, align: "right" },
+  { header: "cached", min: 6, align: "right" },
   { header: "tools new/rej", min: 7, align: "right" },
   { header: "date", min: 16 },
 ];
-/** Which columns give up room first when the table is too wide. */
+/** Which columns give up room first when the table is too wide, and which are left out when that is not enough. */
 const SHRINK_ORDER = ["issue", "repo", "status", "run"];
+const DROP_ORDER = ["cached", "date", "repo"];
 const GAP = "  ";
 
 export function runsTable(runs: readonly RunSummary[], width: number): string {
   const rows = [COLUMNS.map((column) => column.header), ...runs.map(cellsOf)];
   const widths = COLUMNS.map((_, index) => Math.max(...rows.map((row) => row[index]!.length)));
-  let excess = widths.reduce((sum, w) => sum + w, 0) + GAP.length * (COLUMNS.length - 1) - width;
+  const shown = new Set(COLUMNS.map((_, index) => index));
+  const excess = () => [...shown].reduce((sum, index) => sum + widths[index]!, 0) + GAP.length * (shown.size - 1) - width;
   for (const name of SHRINK_ORDER) {
-    if (excess <= 0) break;
     const index = COLUMNS.findIndex((column) => column.header === name);
-    const give = Math.min(excess, Math.max(widths[index]! - COLUMNS[index]!.min, 0));
-    widths[index]! -= give;
-    excess -= give;
+    widths[index]! -= Math.min(Math.max(excess(), 0), Math.max(widths[index]! - COLUMNS[index]!.min, 0));
   }
-  return rows.map((row) => row.map((cell, index) => fit(cell, widths[index]!, COLUMNS[index]!.align)).join(GAP).trimEnd()).join("\n") + "\n";
+  for (const name of DROP_ORDER) if (excess() > 0) shown.delete(COLUMNS.findIndex((column) => column.header === name));
+  return (
+    rows
+      .map((row) =>
+        [...shown]
+          .map((index) => fit(row[index]!, widths[index]!, COLUMNS[index]!.align))
+          .join(GAP)
+          .trimEnd(),
+      )
+      .join("\n") + "\n"
+  );
 }
 
 function cellsOf(run: RunSummary): string[] {
   const date = formatDate(run.startedAt);
-  if ("problem" in run) return [run.runId, "", run.problem, "unreadable", "", "", "", date];
+  if ("problem" in run) return [run.runId, "", run.problem, "unreadable", "", "", "", "", date];
   return [
     run.runId,
     run.repo === "" ? "-" : basename(run.repo),
@@ -49,6 +59,7 @@ function cellsOf(run: RunSummary): string[] {
     run.exitStatus ?? "running/interrupted",
     String(run.steps),
     formatCost(run.cost),
+    run.cachedTokens > 0 && run.promptTokens > 0 ? `${Math.round((100 * run.cachedTokens) / run.promptTokens)}%` : "-",
     `${run.toolsCreated}/${run.toolsRejected}`,
     date,
   ];

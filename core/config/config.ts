@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { parse as parseYaml, stringify as toYaml } from "yaml";
 
 /**
@@ -63,10 +63,15 @@ export function readConfigFile(path: string | URL): ConfigTree {
 export function mergeConfig(base: ConfigTree, sources: readonly ConfigSource[]): ConfigTree {
   let merged = base;
   for (const source of sources) {
-    if (source.kind === "file") merged = merge(merged, readConfigFile(source.path));
+    if (source.kind === "file") merged = merge(merged, readConfigFile(builtinOr(source.path)));
     else merged = merge(merged, nested(source.key.split("."), source.value));
   }
   return merged;
+}
+
+/** `-c default` (or default.yaml) names molt's own configuration, unless a file of that name is here. */
+function builtinOr(path: string): string | URL {
+  return (path === "default" || path === "default.yaml") && !existsSync(path) ? MOLT_DEFAULT_CONFIG : path;
 }
 
 export function merge(base: ConfigTree, over: ConfigTree): ConfigTree {

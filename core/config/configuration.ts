@@ -1,4 +1,4 @@
-import type { ActionFormat, AgentSpec, RunSpec } from "../run-spec.ts";
+import type { ActionFormat, AgentSpec, CacheControl, RunSpec } from "../run-spec.ts";
 import { ConfigError, isTree, mergeConfig, MOLT_DEFAULT_CONFIG, readConfigFile, type ConfigSource, type ConfigTree } from "./config.ts";
 
 /**
@@ -17,6 +17,8 @@ export interface Configuration {
   commandTimeoutSec: number;
   modelName: string | undefined;
   modelKwargs: Record<string, unknown>;
+  /** model.set_cache_control; undefined: molt decides by the model's name. */
+  cacheControl: CacheControl | undefined;
   env: Record<string, string>;
   /** Keys molt maps to its own ways, said once. */
   notes: string[];
@@ -49,7 +51,6 @@ const MAPPED: Record<string, string> = {
   "environment.environment_class": "commands run in molt's workspace and sandbox",
   "environment.cwd": "commands run in molt's workspace (a private checkout of the repository)",
   "environment.interpreter": "commands run with bash in molt's sandbox",
-  "model.set_cache_control": "molt marks cache breakpoints for Claude models itself",
   "model.cost_tracking": "molt prices tokens with its own table, --price-in and --price-out",
   "model.litellm_model_registry": "molt prices tokens with its own table, --price-in and --price-out",
   "model.multimodal_regex": "molt sends text only",
@@ -60,7 +61,7 @@ const KNOWN = new Set([
   "agent.system_template", "agent.instance_template", "agent.step_limit", "agent.cost_limit", "agent.wall_time_limit_seconds",
   "agent.max_consecutive_format_errors", "agent.mode", "agent.action_observation_template", "agent.format_error_template",
   "agent.timeout_template", "agent.action_regex", "environment.env", "environment.timeout", "model.model_name", "model.model_kwargs",
-  "model.model_class", "model.observation_template", "model.format_error_template", "model.action_regex",
+  "model.model_class", "model.observation_template", "model.format_error_template", "model.action_regex", "model.set_cache_control",
 ]);
 
 /** The configuration a run uses: molt's own when `sources` names no file, the files' otherwise; then the `key=value` settings, in order. */
@@ -95,8 +96,10 @@ export function resolveConfiguration(tree: ConfigTree, actionFormat?: ActionForm
 
   const systemTemplate = text(agent, "agent.system_template");
   const instanceTemplate = text(agent, "agent.instance_template");
-  if (systemTemplate === undefined) throw new ConfigError("the configuration has no agent.system_template");
-  if (instanceTemplate === undefined) throw new ConfigError("the configuration has no agent.instance_template");
+  // As in mini-SWE-agent, a file given with -c replaces molt's own configuration rather than adding to it.
+  const replaced = "a file given with -c replaces molt's own configuration: name it first (-c default -c yours.yaml), or set single keys (-c model.model_kwargs.temperature=0)";
+  if (systemTemplate === undefined) throw new ConfigError(`the configuration has no agent.system_template; ${replaced}`);
+  if (instanceTemplate === undefined) throw new ConfigError(`the configuration has no agent.instance_template; ${replaced}`);
   // mini-SWE-agent 1 kept these under agent:, 2 under model:; 2's place wins when both are there.
   const observationTemplate = text(model, "model.observation_template") ?? text(agent, "agent.action_observation_template") ?? MINI_DEFAULTS.observationTemplate;
   const formatErrorTemplate =
@@ -124,10 +127,19 @@ export function resolveConfiguration(tree: ConfigTree, actionFormat?: ActionForm
     commandTimeoutSec: positive(environment, "environment.timeout") ?? MINI_DEFAULTS.commandTimeoutSec,
     modelName: text(model, "model.model_name"),
     modelKwargs: mapping(model, "model.model_kwargs") ?? {},
+    cacheControl: cacheControlOf(field(model, "model.set_cache_control")),
     env: Object.fromEntries(Object.entries(mapping(environment, "environment.env") ?? {}).map(([name, value]) => [name, scalarText(value, `environment.env.${name}`)])),
     notes,
     unknown,
   };
+}
+
+/** mini-SWE-agent's set_cache_control: "default_end", or null for none. */
+function cacheControlOf(value: unknown): CacheControl | undefined {
+  if (value === undefined) return undefined;
+  if (value === null || value === "none" || value === false) return "none";
+  if (value === "default_end") return "default_end";
+  throw new ConfigError(`model.set_cache_control: molt takes default_end or null (none), not ${JSON.stringify(value)}`);
 }
 
 function section(tree: ConfigTree, name: string): ConfigTree {
@@ -203,6 +215,7 @@ export function reconfigure(spec: RunSpec, sources: readonly ConfigSource[]): { 
       commandTimeoutSec: spec.limits.commandTimeoutSec,
       modelName: undefined,
       modelKwargs: spec.model.kwargs,
+      cacheControl: spec.model.cacheControl,
       env: spec.sandbox.env,
     }),
   );
@@ -214,7 +227,7 @@ export function reconfigure(spec: RunSpec, sources: readonly ConfigSource[]): { 
     spec: {
       ...spec,
       agent: configuration.agent,
-      model: { ...spec.model, actionFormat: configuration.actionFormat, kwargs: configuration.modelKwargs },
+      model: { ...spec.model, actionFormat: configuration.actionFormat, kwargs: configuration.modelKwargs, ...(configuration.cacheControl ? { cacheControl: configuration.cacheControl } : {}) },
       limits: { stepLimit, costLimit, timeLimitSec, commandTimeoutSec },
       sandbox: { ...spec.sandbox, env: configuration.env },
     },
@@ -222,7 +235,7 @@ export function reconfigure(spec: RunSpec, sources: readonly ConfigSource[]): { 
 }
 
 /** A configuration as molt runs it, written back in mini-SWE-agent 2's layout: what `molt config show` prints. */
-export function effectiveTree(configuration: Pick<Configuration, "agent" | "actionFormat" | "stepLimit" | "costLimit" | "timeLimitSec" | "commandTimeoutSec" | "modelName" | "modelKwargs" | "env">): ConfigTree {
+export function effectiveTree(configuration: Pick<Configuration, "agent" | "actionFormat" | "stepLimit" | "costLimit" | "timeLimitSec" | "commandTimeoutSec" | "modelName" | "modelKwargs" | "cacheControl" | "env">): ConfigTree {
   const { agent } = configuration;
   return {
     agent: {
@@ -243,6 +256,7 @@ export function effectiveTree(configuration: Pick<Configuration, "agent" | "acti
       format_error_template: agent.formatErrorTemplate,
       ...(agent.actionRegex !== undefined ? { action_regex: agent.actionRegex } : {}),
       model_kwargs: configuration.modelKwargs,
+      ...(configuration.cacheControl !== undefined ? { set_cache_control: configuration.cacheControl === "none" ? null : configuration.cacheControl } : {}),
     },
   };
 }

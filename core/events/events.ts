@@ -14,14 +14,21 @@ export const ExitStatus = z.enum([
   /** How records before molt 0.2 named RepeatedFormatError. */
   "FormatError",
   "ModelError",
+  /** The conversation no longer fits the model's context window (mini-SWE-agent's name). */
+  "ContextWindowExceeded",
   "Interrupted",
   "EnvironmentError",
 ]);
 export type ExitStatus = z.infer<typeof ExitStatus>;
 
 export const Usage = z.object({
+  /** Every input token of the request, read from the cache or not. */
   promptTokens: z.number().int().nonnegative(),
   completionTokens: z.number().int().nonnegative(),
+  /** Input tokens read from the endpoint's prompt cache (priced at a fraction); none when absent. */
+  cachedTokens: z.number().int().nonnegative().optional(),
+  /** Input tokens written to the prompt cache (Claude prices them above fresh ones); none when absent. */
+  cacheWriteTokens: z.number().int().nonnegative().optional(),
 });
 export type Usage = z.infer<typeof Usage>;
 
@@ -75,17 +82,20 @@ export const ModelRequest = z.object({
   messages: z.number().int(),
 });
 
-/** Streamed text of a reply. Transient: shown live, not written to the record. */
+/** Streamed text of a reply, or of a reasoning model's thinking. Transient: shown live, not written to the record. */
 export const ModelDelta = z.object({
   type: z.literal("model_delta"),
   ...inStep,
   text: z.string(),
+  reasoning: z.boolean().optional(),
 });
 
 export const ModelRetry = z.object({
   type: z.literal("model_retry"),
   ...inStep,
   attempt: z.number().int().positive(),
+  /** How many retries there may be in all. */
+  of: z.number().int().nonnegative().optional(),
   reason: z.string(),
   delayMs: z.number().nonnegative(),
 });
@@ -100,6 +110,8 @@ export const ModelResponse = z.object({
   ms: z.number().nonnegative(),
   /** Why the model stopped: "stop", "tool_calls", "length" (cut off at the token limit), … as the endpoint said. */
   finishReason: z.string().nullable().optional(),
+  /** What a reasoning model thought before its reply, as the endpoint streamed it (never sent back). */
+  reasoning: z.string().optional(),
 });
 
 export const FormatError = z.object({
@@ -180,11 +192,28 @@ export const Totals = z.object({
   steps: z.number().int().nonnegative(),
   promptTokens: z.number().int().nonnegative(),
   completionTokens: z.number().int().nonnegative(),
+  cachedTokens: z.number().int().nonnegative().optional(),
+  cacheWriteTokens: z.number().int().nonnegative().optional(),
   cost: z.number().nonnegative(),
   apiCalls: z.number().int().nonnegative(),
   elapsedMs: z.number().nonnegative(),
 });
 export type Totals = z.infer<typeof Totals>;
+
+/** A run's totals before its first step. */
+export function noTotals(): Totals {
+  return { steps: 0, promptTokens: 0, completionTokens: 0, cachedTokens: 0, cacheWriteTokens: 0, cost: 0, apiCalls: 0, elapsedMs: 0 };
+}
+
+/** Counts one model call into a run's totals. */
+export function countCall(totals: Totals, usage: Usage, cost: number): void {
+  totals.apiCalls++;
+  totals.promptTokens += usage.promptTokens;
+  totals.completionTokens += usage.completionTokens;
+  totals.cachedTokens = (totals.cachedTokens ?? 0) + (usage.cachedTokens ?? 0);
+  totals.cacheWriteTokens = (totals.cacheWriteTokens ?? 0) + (usage.cacheWriteTokens ?? 0);
+  totals.cost += cost;
+}
 
 export const RunFinished = z.object({
   type: z.literal("run_finished"),

@@ -1,6 +1,7 @@
 import type { EventOf, MoltEvent } from "../events/events.ts";
 import type { Message } from "../messages.ts";
-import { ModelAborted, ModelError, type CompletionHooks, type Model, type ModelReply } from "../model.ts";
+import type { CompletionHooks, Model, ModelReply } from "../model.ts";
+import { ModelAborted, ModelError } from "../endpoint/errors.ts";
 
 /**
  * A model that answers from a run's record instead of an endpoint: the k-th request gets the
@@ -28,6 +29,6 @@ export class RecordedModel implements Model {
     const reply = this.#replies.get(step);
     if (!reply) throw new ModelError(`the record has no reply for step ${step}`);
     if (reply.content !== "") hooks.onDelta?.(reply.content);
-    return { content: reply.content, toolCalls: reply.toolCalls, usage: reply.usage, cost: reply.cost, ms: reply.ms };
+    return { content: reply.content, toolCalls: reply.toolCalls, usage: reply.usage, cost: reply.cost, ms: reply.ms, finishReason: reply.finishReason ?? null, ...(reply.reasoning ? { reasoning: reply.reasoning } : {}) };
   }
 }

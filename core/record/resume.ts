@@ -1,5 +1,5 @@
 import { afterMarker, isSubmission, parseActions } from "../actions.ts";
-import type { EventOf, MoltEvent, Totals } from "../events/events.ts";
+import { countCall, noTotals, type EventOf, type MoltEvent, type Totals } from "../events/events.ts";
 import { assistantMessage, formatErrorMessage, type Message } from "../messages.ts";
 import type { ModelReply } from "../model.ts";
 import { observedOutput, withNotes } from "../observation.ts";
@@ -38,7 +38,7 @@ export function restoreRun(events: readonly MoltEvent[], settings: RestoreSettin
     { role: "system", content: prompt.system },
     { role: "user", content: prompt.task },
   ];
-  const totals: Totals = { steps: 0, promptTokens: 0, completionTokens: 0, cost: 0, apiCalls: 0, elapsedMs: 0 };
+  const totals: Totals = noTotals();
   const startedAt = events[0]?.ts ?? 0;
   let formatErrorsInARow = 0;
   /** The reply whose commands are being answered: its calls' ids, and how many have been answered. */
@@ -56,14 +56,11 @@ export function restoreRun(events: readonly MoltEvent[], settings: RestoreSettin
   for (const event of events) {
     if (event.type === "model_response") {
       totals.steps = event.step;
-      totals.apiCalls++;
-      totals.promptTokens += event.usage.promptTokens;
-      totals.completionTokens += event.usage.completionTokens;
-      totals.cost += event.cost;
+      countCall(totals, event.usage, event.cost);
       const parsed = parseActions(actionFormat, event.content, event.toolCalls, agent.actionRegex);
       if (parsed.ok) {
         formatErrorsInARow = 0;
-        messages.push(assistantMessage(event.content, event.toolCalls));
+        messages.push(assistantMessage(event.content, event.toolCalls, event.reasoning));
         open = { event, callIds: parsed.actions.map((action) => action.callId), answered: 0 };
         commands.clear();
       } else {

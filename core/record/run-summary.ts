@@ -2,7 +2,7 @@ import { existsSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import { evolutionSummary } from "./evolution-summary.ts";
 import { EventsScan, ScanError, type EventType } from "../events/events-scan.ts";
-import type { EventOf, ExitStatus, MoltEvent } from "../events/events.ts";
+import type { EventOf, ExitStatus, MoltEvent, Totals } from "../events/events.ts";
 import { loadRecord, RecordError } from "./record.ts";
 
 /** One past run, as `molt runs` lists it. */
@@ -21,6 +21,9 @@ export interface ReadableRun {
   exitStatus: ExitStatus | undefined;
   steps: number;
   cost: number;
+  /** Input tokens over all requests, and how many of them were read from the endpoint's cache. */
+  promptTokens: number;
+  cachedTokens: number;
   toolsCreated: number;
   toolsRejected: number;
   /** ms since the epoch. */
@@ -61,7 +64,7 @@ function fromScan(dir: string, scan: EventsScan): RunSummary {
   const resumedAt = scan.at("run_resumed").at(-1);
   // A run resumed after it had finished (as Interrupted) is going on again.
   const finished = finishedAt && !(resumedAt && resumedAt.line > finishedAt.line) ? scan.parse(finishedAt) : undefined;
-  const spent = finished?.type === "run_finished" ? { steps: finished.totals.steps, cost: finished.totals.cost } : spentInScan(scan);
+  const spent = finished?.type === "run_finished" ? spentOf(finished.totals) : spentInScan(scan);
   const evolution = evolutionSummary(TOOL_TYPES.flatMap((type) => scan.all(type)));
   return {
     ...described(dir, "molt", started),
@@ -80,7 +83,7 @@ export function summariseEvents(dir: string, kind: ReadableRun["kind"], events: 
   return {
     ...(started ? described(dir, kind, started) : { runId: basename(dir), dir, kind, repo: "", issue: "", model: "", startedAt: mtimeOf(dir) }),
     exitStatus: finished?.exitStatus,
-    ...(finished ? { steps: finished.totals.steps, cost: finished.totals.cost } : spentSoFar(events)),
+    ...(finished ? spentOf(finished.totals) : spentSoFar(events)),
     toolsCreated: evolution.toolsCreated,
     toolsRejected: evolution.rejectedTotal,
   };
@@ -91,29 +94,41 @@ function described(dir: string, kind: ReadableRun["kind"], started: EventOf<"run
   return { runId: started.runId, dir, kind, repo: started.spec.repo, issue, model: started.spec.model.name, startedAt: started.ts };
 }
 
-/** Steps and cost of a run that has not finished: its replies so far. */
-function spentSoFar(events: readonly MoltEvent[]): { steps: number; cost: number } {
-  let steps = 0;
-  let cost = 0;
-  for (const event of events) {
-    if (event.type !== "model_response") continue;
-    steps = Math.max(steps, event.step);
-    cost += event.cost;
-  }
-  return { steps, cost };
+type Spent = Pick<ReadableRun, "steps" | "cost" | "promptTokens" | "cachedTokens">;
+
+function spentOf(totals: Totals): Spent {
+  return { steps: totals.steps, cost: totals.cost, promptTokens: totals.promptTokens, cachedTokens: totals.cachedTokens ?? 0 };
 }
 
-/** As spentSoFar, reading only the two numbers of each reply: a long unfinished run has thousands. */
-function spentInScan(scan: EventsScan): { steps: number; cost: number } {
-  let steps = 0;
-  let cost = 0;
+/** What a run that has not finished spent: its replies so far. */
+function spentSoFar(events: readonly MoltEvent[]): Spent {
+  const spent: Spent = { steps: 0, cost: 0, promptTokens: 0, cachedTokens: 0 };
+  for (const event of events) {
+    if (event.type !== "model_response") continue;
+    spent.steps = Math.max(spent.steps, event.step);
+    spent.cost += event.cost;
+    spent.promptTokens += event.usage.promptTokens;
+    spent.cachedTokens += event.usage.cachedTokens ?? 0;
+  }
+  return spent;
+}
+
+/** As spentSoFar, reading only the numbers of each reply: a long unfinished run has thousands. */
+function spentInScan(scan: EventsScan): Spent {
+  const spent: Spent = { steps: 0, cost: 0, promptTokens: 0, cachedTokens: 0 };
+  const count = (value: unknown) => (typeof value === "number" && value >= 0 ? value : 0);
   for (const at of scan.at("model_response")) {
     const reply = scan.json(at);
     if (typeof reply !== "object" || reply === null) continue;
-    if ("step" in reply && typeof reply.step === "number") steps = Math.max(steps, reply.step);
-    if ("cost" in reply && typeof reply.cost === "number" && reply.cost >= 0) cost += reply.cost;
+    if ("step" in reply && typeof reply.step === "number") spent.steps = Math.max(spent.steps, reply.step);
+    if ("cost" in reply) spent.cost += count(reply.cost);
+    if ("usage" in reply && typeof reply.usage === "object" && reply.usage !== null) {
+      const usage = reply.usage;
+      if ("promptTokens" in usage) spent.promptTokens += count(usage.promptTokens);
+      if ("cachedTokens" in usage) spent.cachedTokens += count(usage.cachedTokens);
+    }
   }
-  return { steps, cost };
+  return spent;
 }
 
 function mtimeOf(path: string): number {

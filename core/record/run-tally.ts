@@ -8,6 +8,9 @@ export interface RunResult {
   patch: string;
   steps: number;
   cost: number;
+  /** Input tokens, and how many of them the endpoint read from its prompt cache. */
+  promptTokens: number;
+  cachedTokens: number;
   /** Tools the run wrote and loaded that its starting library did not have. */
   toolsCreated: string[];
   /** Calls per tool. */
@@ -50,6 +53,8 @@ export class RunTally implements EventSink {
       patch: end.patch,
       steps: end.totals.steps,
       cost: end.totals.cost,
+      promptTokens: end.totals.promptTokens,
+      cachedTokens: end.totals.cachedTokens ?? 0,
       toolsCreated: [...this.#created].sort(),
       toolsUsed: { ...this.#used },
       keptToolsUsed: Object.keys(this.#used).filter((name) => this.#kept.has(name)).sort(),

@@ -45,8 +45,12 @@ describe("molt batch", () => {
     expect(preds["acme__calc-1"]!.model_patch).not.toContain("a * b");
     expect(preds["acme__calc-2"]!.model_patch).toContain("+export const mul = (a, b) => a * b;");
     expect(preds["acme__text-1"]!.model_patch).toContain("toUpperCase");
-    const summary = await readJson<{ instances: Record<string, { exit_status: string; steps: number }> }>(join(out, "summary.json"));
+    const summary = await readJson<{ instances: Record<string, { exit_status: string; steps: number; prompt_tokens: number; cached_tokens: number }> }>(join(out, "summary.json"));
     expect(Object.values(summary.instances).map((entry) => [entry.exit_status, entry.steps])).toEqual([["Submitted", 2], ["Submitted", 2], ["Submitted", 2]]);
+    expect(summary.instances["acme__text-1"]).toMatchObject({ prompt_tokens: 8100, cached_tokens: 7000 });
+    expect(summary.instances["acme__calc-1"]!.prompt_tokens).toBeGreaterThan(0);
+    expect(summary.instances["acme__calc-1"]!.cached_tokens).toBe(0);
+    expect(first.stdout).toMatch(/acme__text-1 {2}Submitted .*8100 in \(86% cached\)/);
     expect(first.stdout).toMatch(/instance\s+status\s+steps/);
 
     // Again: nothing is asked of the model (the scripts are gone, so asking would fail).

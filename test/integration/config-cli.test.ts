@@ -42,6 +42,17 @@ describe("molt config show", () => {
       "molt: config: environment.environment_class: commands run in molt's workspace and sandbox",
     ]);
   });
+
+  test("-c default names molt's own configuration, for a file that only adds to it", async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, "model.yaml"), "model:\n  model_kwargs:\n    temperature: 0.3\n");
+    const own = parseYaml((await molt(["config", "show"])).stdout) as { agent: Record<string, unknown> };
+    const result = await molt(["config", "show", "-c", "default", "-c", join(dir, "model.yaml")]);
+    expect(result.exitCode).toBe(0);
+    const tree = parseYaml(result.stdout) as { agent: Record<string, unknown>; model: Record<string, unknown> };
+    expect(tree.agent).toEqual(own.agent);
+    expect(tree.model.model_kwargs).toEqual({ temperature: 0.3 });
+  });
 });
 
 describe("a configuration that cannot be used is one line and exit 2, before anything is made", () => {
@@ -49,6 +60,7 @@ describe("a configuration that cannot be used is one line and exit 2, before any
     ["not YAML", "agent: [unclosed\n", /not valid YAML/],
     ["an unknown template variable", "agent:\n  system_template: hi\n  instance_template: 'Fix: {{ tsak }}'\n", /agent\.instance_template: 'tsak' is undefined/],
     ["a template that does not parse", "agent:\n  system_template: '{% if %}'\n  instance_template: '{{task}}'\n", /agent\.system_template: /],
+    ["only model settings, in place of molt's own", "model:\n  model_kwargs:\n    temperature: 0\n", /^molt: the configuration has no agent\.system_template; a file given with -c replaces molt's own configuration: name it first \(-c default -c yours\.yaml\)/],
   ])("%s", async (_label, text, message) => {
     const repo = await makeRepo({ "a.txt": "a\n" });
     const dir = await tempDir();

@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
 import { readFile, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, expect, test } from "vitest";
@@ -52,20 +53,20 @@ test("a 429 with Retry-After: 1 is retried after about a second", async () => {
   expect(run.stderr).toBe("");
   expect(run.retries).toHaveLength(1);
   const [retry] = run.retries;
-  expect(retry!.reason).toBe("HTTP 429");
+  expect(retry!.reason).toBe("HTTP 429: slow down");
   expect(retry!.delayMs).toBe(1000);
   // It really waited: the reply came a second after the refusal, not at once.
   const reply = responses(run)[0]!;
   expect(reply.ts - retry!.ts).toBeGreaterThanOrEqual(950);
   expect(reply.ts - retry!.ts).toBeLessThan(5000);
-  expect(run.stdout).toContain("model call failed (HTTP 429); retry 1 in");
+  expect(run.stdout).toMatch(/↻ retrying \(1 of 4\) in 1\.0 s: HTTP 429: slow down/);
   expect(run.server.served()).toBe(2);
 });
 
 test("502 and 503 are retried with backoff, and the run goes on", async () => {
   const run = await runAgainst([{ error: { status: 502 } }, { error: { status: 503 } }, { command: "echo after-the-faults" }, { command: SUBMIT }]);
   expect(run.exitCode).toBe(0);
-  expect(run.retries.map((retry) => [retry.reason, retry.attempt])).toEqual([["HTTP 502", 1], ["HTTP 503", 2]]);
+  expect(run.retries.map((retry) => [retry.reason, retry.attempt, retry.of])).toEqual([[expect.stringMatching(/^HTTP 502\b/), 1, 4], [expect.stringMatching(/^HTTP 503\b/), 2, 4]]);
   // Backoff, without Retry-After: about 0.5 s, then about twice that.
   expect(run.retries[0]!.delayMs).toBeGreaterThanOrEqual(300);
   expect(run.retries[1]!.delayMs).toBeGreaterThan(run.retries[0]!.delayMs);
@@ -111,7 +112,8 @@ test("when every retry fails the run ends with ModelError, exit 1, one line, and
   expect(run.exitCode).toBe(1);
   const lines = run.stderr.trim().split("\n");
   expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(/^molt: ModelError: the model endpoint kept failing \(HTTP 500\); gave up after 2 attempts$/);
+  // It names the endpoint (scheme, host, port, path) and the model.
+  expect(lines[0]).toBe(`molt: ModelError: ${run.server.url} (model m) kept failing: HTTP 500: scripted HTTP 500; gave up after 2 attempts`);
   // One retry, then no more calls: the last reply of the script was never asked for.
   expect(run.retries).toHaveLength(1);
   expect(run.server.served()).toBe(3);
@@ -130,20 +132,39 @@ test("when every retry fails the run ends with ModelError, exit 1, one line, and
 test("a 401 ends the run at once with the message about the API key, and is not retried", async () => {
   const run = await runAgainst([{ error: { status: 401, message: "Incorrect API key provided." } }, { command: SUBMIT }]);
   expect(run.exitCode).toBe(1);
-  expect(run.stderr.trim().split("\n")).toEqual(["molt: ModelError: the model endpoint refused the API key (HTTP 401); check OPENAI_API_KEY"]);
+  expect(run.stderr.trim().split("\n")).toEqual([`molt: ModelError: ${run.server.url} (model m) refused the API key (HTTP 401); check OPENAI_API_KEY`]);
   expect(run.retries).toHaveLength(0);
   expect(run.server.served()).toBe(1);
   expect(finished(run)?.exitStatus).toBe("ModelError");
 });
 
-test("an endpoint nobody listens on is retried, then ends with one line naming the cause", async () => {
+test("an endpoint nobody listens on is retried, then ends with one line naming the endpoint, the model and the cause", async () => {
   const repo = await makeRepo(FILES);
   const out = join(await tempDir(), "run");
-  // Port 9 (discard) on the loopback: nothing listens there, the connection is refused at once.
-  const result = await molt(["run", "--repo", repo, "--issue", "x", "--model", "m", "--base-url", "http://127.0.0.1:9/v1", "--output", out, "--no-evolve", "--retries", "1"]);
+  const port = await freePort();
+  const result = await molt(["run", "--repo", repo, "--issue", "x", "--model", "m", "--base-url", `http://127.0.0.1:${port}/v1`, "--output", out, "--no-evolve", "--retries", "1"]);
   expect(result.exitCode).toBe(1);
-  const lines = result.stderr.trim().split("\n");
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(/^molt: ModelError: .*could not reach the endpoint/);
-  expect(result.stderr).not.toMatch(/^\s+at /m);
+  expect(result.stderr.trim().split("\n")).toEqual([`molt: ModelError: http://127.0.0.1:${port}/v1 (model m) kept failing: connection refused: nothing answers there; gave up after 2 attempts`]);
+  // The live view's plain printer said it was retrying, and why, instead of "thinking".
+  expect(result.stdout).toMatch(/↻ retrying \(1 of 1\) in \d+ ms: connection refused: nothing answers there/);
 });
+
+test.each([
+  ["a port HTTP clients refuse", "http://127.0.0.1:9/v1", 'molt: --base-url cannot be used: port 9 is one that HTTP clients refuse to use ("bad port"); use another port (got "http://127.0.0.1:9/v1")'],
+  ["a scheme molt does not speak", "ftp://models.example/v1", 'molt: --base-url cannot be used: molt speaks http and https, not ftp (got "ftp://models.example/v1")'],
+  ["no scheme", "localhost:8000/v1", 'molt: --base-url cannot be used: it has no scheme: write http://localhost:8000/v1 (or https://) (got "localhost:8000/v1")'],
+])("a base URL with %s is bad input: one line, exit 2, nothing asked", async (_what, url, message) => {
+  const repo = await makeRepo(FILES);
+  const result = await molt(["run", "--repo", repo, "--issue", "x", "--model", "m", "--base-url", url, "--no-evolve"]);
+  expect(result.exitCode).toBe(2);
+  expect(result.stderr.trim().split("\n")).toEqual([message]);
+});
+
+/** A loopback port that nothing listens on (it was free a moment ago). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}

@@ -157,6 +157,24 @@ test("a run that ends at the step limit says why, and exits 1 after q", async ()
   expect(server.served()).toBe(1);
 });
 
+test("an endpoint that is busy: the status says it is retrying, in how long and why; then the thinking, and the share of input read from the cache", async () => {
+  const repo = await makeRepo(BUGGY);
+  const server = await serve([
+    { error: { status: 503, message: "overloaded", retryAfterSec: 4 } },
+    { reasoning: "The test says add(1, 2) should be 3. I will read calc.js.", thought: "Reading calc.js.", command: "cat calc.js", usage: { prompt: 5000, completion: 40, cached: 4000 } },
+    { ...SUBMIT, usage: { prompt: 5000, completion: 40, cached: 4000 } },
+  ]);
+  const pane = await runInTerminal(repo, server, [], { width: 100 });
+  const retrying = await pane.waitFor(/retrying \(1 of 4\) in \d(\.\d)? s: HTTP 503: overloaded/);
+  expect(retrying).not.toMatch(/\bthinking\b/);
+  const final = await pane.waitFor("q or Enter: leave");
+  expect(final).toContain("The test says add(1, 2) should be 3. I will read calc.js.");
+  expect(final).toMatch(/2 steps · 10\.0k tokens in \(80% cached\)/);
+  expect(final).toContain("↻ retrying (1 of 4) in 4.0 s: HTTP 503: overloaded");
+  await pane.press("q");
+  expect(await pane.waitFor("EXIT=")).toContain("EXIT=0");
+});
+
 test("--confirm: the command waits for y; nothing runs before the key", async () => {
   const repo = await makeRepo(BUGGY);
   const server = await serve([{ thought: "Make a marker.", command: "touch confirmed.txt && echo marker-made" }, SUBMIT]);
@@ -399,7 +417,7 @@ test("a command that prints 10 MB: the view shows the hint of hidden lines, answ
 
 test("without a terminal, --confirm is a usage error: exit 2 and one line", async () => {
   const repo = await makeRepo(BUGGY);
-  const result = await molt(["run", "--repo", repo, "--issue", "x", "--model", "m", "--base-url", "http://127.0.0.1:9/v1", "--confirm"]);
+  const result = await molt(["run", "--repo", repo, "--issue", "x", "--model", "m", "--base-url", "http://127.0.0.1:8/v1", "--confirm"]);
   expect(result.exitCode).toBe(2);
   expect(result.stdout).toBe("");
   expect(result.stderr.trimEnd().split("\n")).toEqual(["molt: --confirm needs a terminal to ask on (standard input and output are not one)"]);

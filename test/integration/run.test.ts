@@ -170,9 +170,9 @@ test("a 500 from the endpoint is retried, and the run goes on", async () => {
   const out = join(await tempDir(), "run");
   const result = await molt(["run", "--repo", repo, "--issue", "fix add", "--model", "m", "--base-url", server.url, "--output", out]);
   expect(result.exitCode).toBe(0);
-  expect(result.stdout).toContain("retry 1");
+  expect(result.stdout).toContain("↻ retrying (1 of 4): HTTP 500: scripted HTTP 500");
   const run = await readRun(out);
-  expect(run.events.filter((event) => event.type === "model_retry").map((event) => event.type === "model_retry" && event.reason)).toEqual(["HTTP 500", "HTTP 503"]);
+  expect(run.events.filter((event) => event.type === "model_retry").map((event) => event.type === "model_retry" && event.reason)).toEqual(["HTTP 500: scripted HTTP 500", "HTTP 503: scripted HTTP 503"]);
   expect(server.served()).toBe(3);
 });
 
@@ -195,7 +195,7 @@ test("a refused API key ends the run with exit 1 and one clear line", async () =
   const out = join(await tempDir(), "run");
   const result = await molt(["run", "--repo", repo, "--issue", "fix add", "--model", "m", "--base-url", server.url, "--output", out], { env: { OPENAI_API_KEY: "a-wrong-key" } });
   expect(result.exitCode).toBe(1);
-  expect(result.stderr.trim().split("\n")).toEqual(["molt: ModelError: the model endpoint refused the API key (HTTP 401); check OPENAI_API_KEY"]);
+  expect(result.stderr.trim().split("\n")).toEqual([`molt: ModelError: ${server.url} (model m) refused the API key (HTTP 401); check OPENAI_API_KEY`]);
   const run = await readRun(out);
   expect(run.traj.info.exit_status).toBe("ModelError");
   // The key is nowhere in the record.

@@ -32,8 +32,8 @@ beforeAll(async () => {
     [{ command: writeTool("count_words", COUNT_WORDS_TYPE_ERROR) }, { command: writeTool("count_words", COUNT_WORDS) }, { command: "count_words --path notes.txt" }, SUBMIT],
     ["--issue", "Count the words in notes.txt\n\nThe second line of the issue."],
   );
-  // A run stopped by its step limit.
-  await run("limited", [{ command: "ls" }, { command: "ls" }, SUBMIT], ["--issue", "List the files", "--step-limit", "1"]);
+  // A run stopped by its step limit; the endpoint read most of its input from its prompt cache.
+  await run("limited", [{ command: "ls", usage: { prompt: 1000, completion: 10, cached: 800 } }, { command: "ls" }, SUBMIT], ["--issue", "List the files", "--step-limit", "1"]);
 
   // The limited run as it was before it finished: its record without the last line, under another id.
   const lines = (await readFile(join(runs, "limited", "events.jsonl"), "utf8")).trimEnd().split("\n");
@@ -81,6 +81,8 @@ const Listed = z.array(
       exitStatus: z.string().nullable(),
       steps: z.number(),
       cost: z.number(),
+      promptTokens: z.number(),
+      cachedTokens: z.number(),
       toolsCreated: z.number(),
       toolsRejected: z.number(),
       startedAt: z.string().nullable(),
@@ -98,8 +100,9 @@ test("--json lists every run, newest first, with what each did", async () => {
 
   expect(byDir.evolved).toMatchObject({ kind: "molt", issue: "Count the words in notes.txt", model: "m", status: "Submitted", steps: 4, toolsCreated: 1, toolsRejected: 1 });
   expect(byDir.evolved && "repo" in byDir.evolved && byDir.evolved.repo.endsWith("/repo")).toBe(true);
-  expect(byDir.limited).toMatchObject({ status: "LimitsExceeded", exitStatus: "LimitsExceeded", steps: 1, toolsCreated: 0, toolsRejected: 0 });
-  expect(byDir.unfinished).toMatchObject({ runId: "unfinished-run", status: "running/interrupted", exitStatus: null, steps: 1 });
+  expect(byDir.limited).toMatchObject({ status: "LimitsExceeded", exitStatus: "LimitsExceeded", steps: 1, promptTokens: 1000, cachedTokens: 800, toolsCreated: 0, toolsRejected: 0 });
+  // Counted from its replies, as it has no end.
+  expect(byDir.unfinished).toMatchObject({ runId: "unfinished-run", status: "running/interrupted", exitStatus: null, steps: 1, promptTokens: 1000, cachedTokens: 800 });
   expect(byDir["from-mini"]).toMatchObject({ kind: "mini-swe-agent", runId: "astropy__astropy-12907", issue: "Fix the parser", model: "claude", status: "LimitsExceeded", steps: 2, cost: 1.25 });
   expect(byDir.broken).toMatchObject({ status: "unreadable", problem: "events.jsonl:1: not a JSON line" });
 
@@ -112,11 +115,11 @@ test("the table, piped, has a header and one row per run, cut to the width with 
   const wide = await molt(["runs", runs], { env: { COLUMNS: "200" } });
   expect(wide.exitCode).toBe(0);
   const lines = wide.stdout.trimEnd().split("\n");
-  expect(lines[0]).toMatch(/^run\s+repo\s+issue\s+status\s+steps\s+cost\s+tools new\/rej\s+date$/);
+  expect(lines[0]).toMatch(/^run\s+repo\s+issue\s+status\s+steps\s+cost\s+cached\s+tools new\/rej\s+date$/);
   expect(lines).toHaveLength(6);
   const evolved = lines.find((line) => line.includes("Count the words"))!;
-  expect(evolved).toMatch(/\brepo\s+Count the words in notes\.txt\s+Submitted\s+4\s+\$0\.0000\s+1\/1\s+\d{4}-\d\d-\d\d \d\d:\d\d$/);
-  expect(lines.find((line) => line.startsWith("unfinished-run"))).toContain("running/interrupted");
+  expect(evolved).toMatch(/\brepo\s+Count the words in notes\.txt\s+Submitted\s+4\s+\$0\.0000\s+-\s+1\/1\s+\d{4}-\d\d-\d\d \d\d:\d\d$/);
+  expect(lines.find((line) => line.startsWith("unfinished-run"))).toMatch(/running\/interrupted\s+1\s+\$\d\.\d{4}\s+80%\s/);
   expect(lines.find((line) => line.startsWith("broken"))).toMatch(/events\.jsonl:1: not a JSON line\s+unreadable/);
 
   const narrow = await molt(["runs", runs], { env: { COLUMNS: "90" } });
@@ -124,6 +127,12 @@ test("the table, piped, has a header and one row per run, cut to the width with 
   expect(narrowLines).toHaveLength(6);
   for (const line of narrowLines) expect(line.length).toBeLessThanOrEqual(90);
   expect(narrow.stdout).toContain("…");
+  // Too narrow for every column even cut: the cache share goes first, the status and cost stay.
+  expect(narrowLines[0]).toMatch(/^run\s+repo\s+issue\s+status\s+steps\s+cost\s+tools new\/rej\s+date$/);
+
+  const eighty = await molt(["runs", runs], { env: { COLUMNS: "80" } });
+  for (const line of eighty.stdout.trimEnd().split("\n")) expect(line.length).toBeLessThanOrEqual(80);
+  expect(eighty.stdout).toMatch(/^run\s+repo\s+issue\s+status\s+steps\s+cost\s+tools new\/rej$/m);
 });
 
 test("a run's own folder lists as that run", async () => {

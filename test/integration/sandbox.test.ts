@@ -369,7 +369,7 @@ test("--sandbox bwrap without bwrap on PATH exits 2 with one line that names --s
   const cwd = await tempDir();
   const tmp = await tempDir("molt-tmpdir-");
   const out = join(await tempDir(), "run");
-  const result = await molt(["run", "--repo", repo, "--issue", "x", "--model", "m", "--base-url", "http://127.0.0.1:9/v1", "--sandbox", "bwrap", "--output", out], {
+  const result = await molt(["run", "--repo", repo, "--issue", "x", "--model", "m", "--base-url", "http://127.0.0.1:8/v1", "--sandbox", "bwrap", "--output", out], {
     env: { PATH: bin, TMPDIR: tmp },
     cwd,
   });

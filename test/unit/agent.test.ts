@@ -13,7 +13,8 @@ import type { MoltEvent, ToolCall } from "../../core/events/events.ts";
 import type { ActionFormat, Limits } from "../../core/run-spec.ts";
 import type { Message } from "../../core/messages.ts";
 import { loadConfiguration } from "../../core/config/configuration.ts";
-import { ModelAborted, ModelError, type CompletionHooks, type Model, type ModelReply } from "../../core/model.ts";
+import type { CompletionHooks, Model, ModelReply } from "../../core/model.ts";
+import { ModelAborted, ModelError } from "../../core/endpoint/errors.ts";
 import { Prompts } from "../../core/prompts.ts";
 
 const fence = "```";

@@ -1,6 +1,8 @@
 import { describe, expect, test } from "vitest";
 import { BATCH_FLAGS, batchHelp } from "../../bin/cli/batch-command.ts";
+import { CONFIG_FLAGS, configHelp } from "../../bin/cli/config-command.ts";
 import { DEMO_FLAGS, demoHelp } from "../../bin/cli/demo-command.ts";
+import { DOCTOR_FLAGS, doctorHelp } from "../../bin/cli/doctor-command.ts";
 import { EVAL_FLAGS, evalHelp } from "../../bin/cli/eval-command.ts";
 import { flag, flagHelp, parseFlags, type FlagTable } from "../../bin/cli/flags.ts";
 import { REPLAY_FLAGS, replayHelp } from "../../bin/cli/replay-command.ts";
@@ -24,6 +26,8 @@ const COMMANDS: [string, FlagTable, () => string][] = [
   ["tools", TOOLS_FLAGS, toolsHelp],
   ["batch", BATCH_FLAGS, batchHelp],
   ["eval", EVAL_FLAGS, evalHelp],
+  ["config", CONFIG_FLAGS, configHelp],
+  ["doctor", DOCTOR_FLAGS, doctorHelp],
 ];
 
 describe.each(COMMANDS)("molt %s --help", (_name, table, help) => {

@@ -235,7 +235,7 @@ describe("notes land on the step they belong to", () => {
     const { view, finished } = fold([
       runStarted(),
       ev("model_request", { step: 1, messages: 2 }),
-      ev("model_retry", { step: 1, attempt: 1, reason: "HTTP 429", delayMs: 1499.6 }),
+      ev("model_retry", { step: 1, attempt: 1, of: 4, reason: "HTTP 429", delayMs: 1499.6 }),
       ev("model_retry", { step: 1, attempt: 2, reason: "the stream was cut short", delayMs: 3000 }),
       response(1, "I think the answer is 42.", 900, 12, 0),
       ev("format_error", { step: 1, reason: "no bash command in the reply", inARow: 1 }),
@@ -271,8 +271,8 @@ describe("notes land on the step they belong to", () => {
     ]);
     const [one, two, three, four, five] = finished;
     expect(one?.notes).toEqual([
-      { kind: "retry", text: "model call failed (HTTP 429); retry 1 in 1500 ms" },
-      { kind: "retry", text: "model call failed (the stream was cut short); retry 2 in 3000 ms" },
+      { kind: "retry", text: "retrying (1 of 4) in 1.5 s: HTTP 429" },
+      { kind: "retry", text: "retrying (2) in 3.0 s: the stream was cut short" },
       { kind: "format-error", text: "format error: no bash command in the reply (1 in a row)" },
     ]);
     expect(one?.command).toBeUndefined();

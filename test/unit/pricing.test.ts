@@ -3,9 +3,9 @@ import { costOf, priceOf } from "../../core/pricing.ts";
 
 describe("priceOf", () => {
   test("an exact known name has its price", () => {
-    expect(priceOf("gpt-4o")).toEqual({ inPerMTok: 2.5, outPerMTok: 10 });
-    expect(priceOf("gpt-4o-mini")).toEqual({ inPerMTok: 0.15, outPerMTok: 0.6 });
-    expect(priceOf("claude-sonnet-4-5")).toEqual({ inPerMTok: 3, outPerMTok: 15 });
+    expect(priceOf("gpt-4o")).toEqual({ inPerMTok: 2.5, outPerMTok: 10, cachedInPerMTok: 1.25 });
+    expect(priceOf("gpt-4o-mini")).toEqual({ inPerMTok: 0.15, outPerMTok: 0.6, cachedInPerMTok: 0.075 });
+    expect(priceOf("claude-sonnet-4-5")).toMatchObject({ inPerMTok: 3, outPerMTok: 15 });
   });
 
   test("names are matched case-insensitively", () => {
@@ -43,7 +43,7 @@ describe("priceOf", () => {
   test("an unknown model is free", () => {
     expect(priceOf("qwen2.5-coder-32b-instruct")).toEqual({ inPerMTok: 0, outPerMTok: 0 });
     expect(priceOf("")).toEqual({ inPerMTok: 0, outPerMTok: 0 });
-    expect(costOf(priceOf("my-local-llama"), 1_000_000, 1_000_000)).toBe(0);
+    expect(costOf(priceOf("my-local-llama"), { promptTokens: 1_000_000, completionTokens: 1_000_000 })).toBe(0);
   });
 
   // OpenRouter names Claude versions with a dot ("anthropic/claude-sonnet-4.5"); priced as free, --cost-limit would never stop a run.
@@ -55,16 +55,28 @@ describe("priceOf", () => {
 describe("costOf", () => {
   test("prices input and output tokens per million", () => {
     const price = { inPerMTok: 2.5, outPerMTok: 10 };
-    expect(costOf(price, 1_000_000, 0)).toBeCloseTo(2.5, 12);
-    expect(costOf(price, 0, 1_000_000)).toBeCloseTo(10, 12);
-    expect(costOf(price, 12_000, 800)).toBeCloseTo(0.03 + 0.008, 12);
+    expect(costOf(price, { promptTokens: 1_000_000, completionTokens: 0 })).toBeCloseTo(2.5, 12);
+    expect(costOf(price, { promptTokens: 0, completionTokens: 1_000_000 })).toBeCloseTo(10, 12);
+    expect(costOf(price, { promptTokens: 12_000, completionTokens: 800 })).toBeCloseTo(0.03 + 0.008, 12);
   });
 
   test("no tokens cost nothing", () => {
-    expect(costOf({ inPerMTok: 15, outPerMTok: 75 }, 0, 0)).toBe(0);
+    expect(costOf({ inPerMTok: 15, outPerMTok: 75 }, { promptTokens: 0, completionTokens: 0 })).toBe(0);
+  });
+
+  test("cached input is priced at the cached price, cache writes at theirs, the rest of the input at the fresh price", () => {
+    const claude = priceOf("anthropic/claude-sonnet-4-5");
+    expect(claude).toEqual({ inPerMTok: 3, outPerMTok: 15, cachedInPerMTok: 0.3, cacheWritePerMTok: 3.75 });
+    // 100,000 input tokens of which 90,000 read from the cache and 8,000 written to it: 2,000 fresh.
+    const usage = { promptTokens: 100_000, completionTokens: 1_000, cachedTokens: 90_000, cacheWriteTokens: 8_000 };
+    expect(costOf(claude, usage)).toBeCloseTo((2_000 * 3 + 90_000 * 0.3 + 8_000 * 3.75 + 1_000 * 15) / 1e6, 12);
+    // Without the cache it would have cost several times as much.
+    expect(costOf(claude, { promptTokens: 100_000, completionTokens: 1_000 }) / costOf(claude, usage)).toBeGreaterThan(4);
+    // A model whose cached price is not known pays the fresh price for cached input.
+    expect(costOf({ inPerMTok: 1, outPerMTok: 2 }, { promptTokens: 1_000_000, completionTokens: 0, cachedTokens: 500_000 })).toBeCloseTo(1, 12);
   });
 
   test("works with a looked-up price", () => {
-    expect(costOf(priceOf("gpt-4o-mini"), 2_000_000, 500_000)).toBeCloseTo(2 * 0.15 + 0.5 * 0.6, 12);
+    expect(costOf(priceOf("gpt-4o-mini"), { promptTokens: 2_000_000, completionTokens: 500_000 })).toBeCloseTo(2 * 0.15 + 0.5 * 0.6, 12);
   });
 });

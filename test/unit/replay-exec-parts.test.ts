@@ -11,7 +11,7 @@ import { formatComparison } from "../../bin/ui/replay/comparison-text.ts";
 import { runStartedFields } from "../run-started.ts";
 import { normalizerFor } from "../../bin/runtime/replay/normalize.ts";
 import type { EventOf, MoltEvent } from "../../core/events/events.ts";
-import { ModelError } from "../../core/model.ts";
+import { ModelError } from "../../core/endpoint/errors.ts";
 import { RecordedGate } from "../../core/record/recorded-gate.ts";
 import { RecordedModel } from "../../core/record/recorded-model.ts";
 import { seedLibrary } from "../../tools/library-seed.ts";
@@ -62,7 +62,7 @@ describe("RecordedModel", () => {
     const model = new RecordedModel("m", [reply(1, "ls"), started(1, "ls"), finished(1, "a"), reply(2, "pwd")]);
     const deltas: string[] = [];
     const first = await model.complete([], { onDelta: (text) => deltas.push(text) });
-    expect(first).toEqual({ content: "step 1", toolCalls: reply(1, "ls").toolCalls, usage: { promptTokens: 10, completionTokens: 1 }, cost: 0.01, ms: 5 });
+    expect(first).toEqual({ content: "step 1", toolCalls: reply(1, "ls").toolCalls, usage: { promptTokens: 10, completionTokens: 1 }, cost: 0.01, ms: 5, finishReason: null });
     expect(deltas).toEqual(["step 1"]);
     expect((await model.complete([], {})).content).toBe("step 2");
     await expect(model.complete([], {})).rejects.toThrow(new ModelError("the record has no reply for step 3"));

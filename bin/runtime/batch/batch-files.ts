@@ -21,6 +21,9 @@ export const InstanceSummary = z.object({
   reason: z.string(),
   steps: z.number().int().nonnegative(),
   cost: z.number().nonnegative(),
+  /** Input tokens, and how many the endpoint read from its prompt cache (absent in summaries before molt counted them). */
+  prompt_tokens: z.number().int().nonnegative().default(0),
+  cached_tokens: z.number().int().nonnegative().default(0),
   ms: z.number().nonnegative(),
   /** Tools the run wrote and loaded that its starting library did not have. */
   tools_created: z.array(z.string()),

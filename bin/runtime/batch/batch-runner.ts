@@ -30,6 +30,8 @@ export interface BatchPlan {
   sharedLibrary: string | undefined;
   /** The worker program the batch's processes run (bin/cli/batch-worker.ts). */
   workerEntry: string;
+  /** Headers for every request (--header): given to the workers with each job, never recorded. */
+  headers?: Record<string, string>;
 }
 
 /**
@@ -95,7 +97,7 @@ export async function runBatch(plan: BatchPlan, progress: EventBus<BatchEvent>, 
         model: modelFor(plan.template.model, id),
         evolution: shared ? { ...plan.template.evolution, library: privateLibrary } : plan.template.evolution,
       };
-      const end = await pool.run({ spec, output: runDir, ...(workspace ? { workspace: workspace.path } : {}) }, signal, (event) => {
+      const end = await pool.run({ spec, output: runDir, ...(workspace ? { workspace: workspace.path } : {}), ...(plan.headers ? { headers: plan.headers } : {}) }, signal, (event) => {
         tally.onEvent(event);
         progress.emit({ type: "instance_event", id, worker, event });
       });
@@ -115,6 +117,8 @@ export async function runBatch(plan: BatchPlan, progress: EventBus<BatchEvent>, 
       reason: result ? result.reason : error || "the run left no record of its end",
       steps: result?.steps ?? 0,
       cost: result?.cost ?? 0,
+      prompt_tokens: result?.promptTokens ?? 0,
+      cached_tokens: result?.cachedTokens ?? 0,
       ms: Math.round(performance.now() - started),
       tools_created: result?.toolsCreated ?? [],
       tools_used: result?.toolsUsed ?? {},

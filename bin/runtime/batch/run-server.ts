@@ -44,6 +44,7 @@ export class RunServer {
         output: job.output,
         workspace: job.workspace,
         apiKey: this.#apiKey,
+        headers: job.headers,
         discardInterrupted: true,
         afterwards: (work) => {
           this.#cleanup = this.#cleanup.then(work).catch(() => undefined);

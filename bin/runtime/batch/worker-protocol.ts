@@ -7,6 +7,8 @@ export const WorkerJob = z.object({
   spec: RunSpec,
   output: z.string(),
   workspace: z.string().optional(),
+  /** Headers for every request (--header). */
+  headers: z.record(z.string(), z.string()).optional(),
 });
 export type WorkerJob = z.infer<typeof WorkerJob>;
 

@@ -1,7 +1,7 @@
 import type { EventSink } from "../../../core/events/event-bus.ts";
 import type { BatchEvent } from "../../runtime/batch/batch-events.ts";
 import type { InstanceSummary } from "../../runtime/batch/batch-files.ts";
-import { formatCost, formatMs } from "../format.ts";
+import { formatCost, formatInput, formatMs } from "../format.ts";
 
 /** Plain lines for a batch: one when it starts, one per finished instance, and a table at the end. */
 export class BatchPrinter implements EventSink<BatchEvent> {
@@ -28,6 +28,7 @@ export class BatchPrinter implements EventSink<BatchEvent> {
 
 function instanceLine(entry: InstanceSummary): string {
   const parts = [entry.instance_id, entry.exit_status, `${entry.steps} steps`, formatCost(entry.cost), formatMs(entry.ms)];
+  if (entry.cached_tokens > 0) parts.push(formatInput(entry.prompt_tokens, entry.cached_tokens));
   if (entry.tools_created.length > 0) parts.push(`new tools: ${entry.tools_created.join(", ")}`);
   if (entry.kept_tools_used.length > 0) parts.push(`used kept: ${entry.kept_tools_used.join(", ")}`);
   if (entry.ignored_paths_in_patch.length > 0) parts.push(`ignored paths in patch: ${entry.ignored_paths_in_patch.join(", ")}`);

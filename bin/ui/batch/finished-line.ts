@@ -1,6 +1,6 @@
 import { styleText } from "node:util";
 import type { Theme } from "../live/theme.ts";
-import { formatCost, formatMs } from "../format.ts";
+import { formatCost, formatInput, formatMs } from "../format.ts";
 import type { InstanceStatus, InstanceSummary } from "../../runtime/batch/batch-files.ts";
 
 type Format = Parameters<typeof styleText>[0];
@@ -14,6 +14,7 @@ export function finishedLine(entry: InstanceSummary, done: number, toRun: number
   const good = entry.exit_status === "Submitted";
   const mark = plain ? "" : good ? "✓ " : "✗ ";
   const facts = [`${entry.steps} step${entry.steps === 1 ? "" : "s"}`, formatCost(entry.cost), formatMs(entry.ms)];
+  if (entry.cached_tokens > 0) facts.push(formatInput(entry.prompt_tokens, entry.cached_tokens));
   if (entry.tools_created.length > 0) facts.push(`new tools: ${entry.tools_created.join(", ")}`);
   if (entry.kept_tools_used.length > 0) facts.push(`used kept: ${entry.kept_tools_used.join(", ")}`);
   if (entry.ignored_paths_in_patch.length > 0) facts.push(`ignored paths in patch: ${entry.ignored_paths_in_patch.join(", ")}`);

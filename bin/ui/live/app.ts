@@ -8,6 +8,7 @@ import { StepBlock } from "./step-block.ts";
 import type { LiveState } from "./step-lines.ts";
 import type { Theme } from "./theme.ts";
 import { ToolsPanel } from "./tools-panel.ts";
+import { formatRetry } from "../format.ts";
 
 export interface AppProps {
   store: LiveStore;
@@ -127,13 +128,17 @@ export function App({ store, theme, plain }: AppProps): ReactElement {
     children.push(h(ToolsPanel, { key: "tools", tools: [...view.tools.values()], selected: store.selectedTool, theme, plain }));
   }
   if (finished) children.push(h(FinalView, { key: "final", view, theme, patchLines: 40 }));
-  else children.push(h(StatusBar, { key: "status", view, theme, plain, now, state: stateOf(store), keys: KEYS_HELP }));
+  else children.push(h(StatusBar, { key: "status", view, theme, plain, now, state: stateOf(store, now), keys: KEYS_HELP }));
   return h(Box, { flexDirection: "column" }, ...children);
 }
 
-function stateOf(store: LiveStore): string {
+function stateOf(store: LiveStore, now: number): string {
   if (store.interrupted) return "stopping";
   if (store.confirming) return "waiting for you";
   if (store.paused) return store.view.phase === "running" ? "pausing after this step (p resumes)" : "paused (p resumes)";
+  const retry = store.view.retry;
+  if (store.view.phase === "retrying" && retry) {
+    return formatRetry(retry, Math.max(0, retry.at + retry.delayMs - now));
+  }
   return store.view.phase;
 }

@@ -1,6 +1,6 @@
 import { Box, Text } from "ink";
 import { createElement as h, type ReactElement } from "react";
-import { filesInPatch, formatCost, formatMs, formatTokens } from "../format.ts";
+import { filesInPatch, formatCost, formatInput, formatMs, formatTokens } from "../format.ts";
 import { DiffLines } from "./diff-lines.ts";
 import type { Theme } from "./theme.ts";
 import type { RunView } from "./view-state.ts";
@@ -17,7 +17,7 @@ export function FinalView({ view, theme, patchLines }: { view: RunView; theme: T
     h(
       Text,
       { wrap: "wrap" },
-      `${view.step} step${view.step === 1 ? "" : "s"} · ${formatTokens(view.promptTokens)} tokens in, ${formatTokens(view.completionTokens)} out · ${formatCost(view.cost)} · ${formatMs(finished.elapsedMs)} · ${view.toolsCreated} tool${view.toolsCreated === 1 ? "" : "s"} created`,
+      `${view.step} step${view.step === 1 ? "" : "s"} · ${formatInput(view.promptTokens, view.cachedTokens, "tokens in")}, ${formatTokens(view.completionTokens)} out · ${formatCost(view.cost)} · ${formatMs(finished.elapsedMs)} · ${view.toolsCreated} tool${view.toolsCreated === 1 ? "" : "s"} created`,
     ),
     ...(finished.patch.trim() === "" ? [h(Text, { key: "empty", dimColor: theme.dim }, "The patch is empty: the agent changed nothing.")] : DiffLines({ patch: finished.patch, theme, limit: patchLines })),
     h(Text, { wrap: "wrap" }, `patch  ${finished.patchFile} (${files} file${files === 1 ? "" : "s"})`),

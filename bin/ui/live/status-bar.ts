@@ -1,6 +1,6 @@
 import { Box, Text } from "ink";
 import { createElement as h, type ReactElement } from "react";
-import { formatCost, formatMs, formatTokens } from "../format.ts";
+import { formatCost, formatInput, formatMs, formatTokens } from "../format.ts";
 import type { Theme } from "./theme.ts";
 import type { RunView } from "./view-state.ts";
 
@@ -21,7 +21,7 @@ export function StatusBar({ view, theme, plain, now, state, keys }: StatusProps)
   const repo = view.repo.split("/").filter(Boolean).at(-1) ?? view.repo;
   const facts = [
     `Step ${view.step}${stepLimit}`,
-    `${formatTokens(view.promptTokens)} in, ${formatTokens(view.completionTokens)} out`,
+    `${formatInput(view.promptTokens, view.cachedTokens)}, ${formatTokens(view.completionTokens)} out`,
     `${formatCost(view.cost)}${costLimit}`,
     formatMs(Math.max(0, now - view.startedAt)),
     state,

@@ -3,7 +3,7 @@ import type { Theme } from "./theme.ts";
 import type { CommandView, StepNote, StepView } from "./view-state.ts";
 
 /** What a line of the transcript is, which decides its colour. */
-export type LineRole = "thought" | "command" | "output" | "hint" | "ok" | "bad" | "warn" | "tool";
+export type LineRole = "thought" | "reasoning" | "command" | "output" | "hint" | "ok" | "bad" | "warn" | "tool";
 
 export interface StepLine {
   text: string;
@@ -45,7 +45,19 @@ export function stepLines(step: StepView, plain: boolean, live?: LiveState, wher
   const marker = plain ? `Step ${step.step}.` : `● ${step.step}`;
   const spin = live?.phase === "thinking" ? ` ${live.spinner}` : "";
   const thought = step.thought.trim();
-  lines.push({ text: `${marker}${thought === "" ? "" : ` ${thought}`}${spin}`, role: "thought" });
+  const reasoning = step.reasoning?.trim() ?? "";
+  if (reasoning !== "") {
+    // A reasoning model's thinking comes first, apart from its reply, clipped as an output is.
+    lines.push({ text: `${marker} ${plain ? "Thinking:" : "thinking"}${thought === "" ? spin : ""}`, role: "reasoning" });
+    const clipped = clipLines(reasoning);
+    const indent = plain ? "" : "    ";
+    lines.push(...clipped.head.map((line): StepLine => ({ text: `${indent}${line}`, role: "reasoning", truncate: true })));
+    if (clipped.hidden > 0) lines.push({ text: `${indent}… ${clipped.hidden} more lines of thinking (${whereAll})`, role: "hint" });
+    lines.push(...clipped.tail.map((line): StepLine => ({ text: `${indent}${line}`, role: "reasoning", truncate: true })));
+    if (thought !== "") lines.push({ text: `  ${thought}${spin}`, role: "thought" });
+  } else {
+    lines.push({ text: `${marker}${thought === "" ? "" : ` ${thought}`}${spin}`, role: "thought" });
+  }
   for (const command of step.earlier) lines.push(...commandLines(command, plain, whereAll, undefined));
   lines.push(...commandLines(step, plain, whereAll, live));
   for (const note of step.notes) lines.push(noteLine(note, plain));
@@ -100,6 +112,8 @@ export function colorOf(role: LineRole, theme: Theme): string | undefined {
       return theme.warn;
     case "tool":
       return theme.tool;
+    case "reasoning":
+      return undefined;
     default:
       return undefined;
   }

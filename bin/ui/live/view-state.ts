@@ -1,5 +1,6 @@
 import type { EventOf, ExitStatus, MoltEvent } from "../../../core/events/events.ts";
 import { shellQuote } from "../../../sandbox/shell-quote.ts";
+import { formatRetry } from "../format.ts";
 
 /** One line of a step's transcript besides its command: a tool event, a retry, a format error, a limit. */
 export interface StepNote {
@@ -28,6 +29,8 @@ export interface CommandView {
 export interface StepView extends CommandView {
   step: number;
   thought: string;
+  /** What a reasoning model thought before its reply (shown apart from the reply). */
+  reasoning?: string;
   /** The commands of the reply that ended before the latest, in order. */
   earlier: CommandView[];
   notes: StepNote[];
@@ -45,7 +48,7 @@ export interface ToolView {
   latest?: string;
 }
 
-export type RunPhase = "starting" | "thinking" | "running" | "finished";
+export type RunPhase = "starting" | "thinking" | "retrying" | "running" | "finished";
 
 export interface RunView {
   runId: string;
@@ -61,7 +64,10 @@ export interface RunView {
   step: number;
   promptTokens: number;
   completionTokens: number;
+  cachedTokens: number;
   cost: number;
+  /** The model call being tried again: which attempt of how many, when, and why. */
+  retry?: { attempt: number; of: number | undefined; reason: string; delayMs: number; at: number };
   /** The step in progress; finished steps leave the view (they are printed once, into the scrollback). */
   current?: StepView;
   tools: Map<string, ToolView>;
@@ -88,6 +94,7 @@ export function emptyView(): RunView {
     step: 0,
     promptTokens: 0,
     completionTokens: 0,
+    cachedTokens: 0,
     cost: 0,
     tools: new Map(),
     pendingSources: new Map(),
@@ -120,7 +127,7 @@ export function applyEvent(view: RunView, event: MoltEvent): StepView | undefine
     case "run_resumed":
       view.model = event.model;
       view.step = event.afterStep;
-      if (event.totals) Object.assign(view, { promptTokens: event.totals.promptTokens, completionTokens: event.totals.completionTokens, cost: event.totals.cost });
+      if (event.totals) Object.assign(view, { promptTokens: event.totals.promptTokens, completionTokens: event.totals.completionTokens, cachedTokens: event.totals.cachedTokens ?? 0, cost: event.totals.cost });
       return undefined;
     case "model_request": {
       const finished = finishCurrent(view);
@@ -130,19 +137,34 @@ export function applyEvent(view: RunView, event: MoltEvent): StepView | undefine
       return finished;
     }
     case "model_delta":
-      if (view.current?.step === event.step) view.current.thought += event.text;
+      if (view.current?.step !== event.step) return undefined;
+      if (event.reasoning) view.current.reasoning = (view.current.reasoning ?? "") + event.text;
+      else view.current.thought += event.text;
+      view.retry = undefined;
+      if (view.phase === "retrying") view.phase = "thinking";
       return undefined;
-    case "model_retry":
+    case "model_retry": {
       // The next attempt streams its reply from the start.
-      stepOf(view, event.step).thought = "";
-      stepOf(view, event.step).notes.push({ kind: "retry", text: `model call failed (${event.reason}); retry ${event.attempt} in ${Math.round(event.delayMs)} ms` });
+      const step = stepOf(view, event.step);
+      step.thought = "";
+      delete step.reasoning;
+      step.notes.push({ kind: "retry", text: formatRetry(event, event.delayMs) });
+      view.retry = { attempt: event.attempt, of: event.of, reason: event.reason, delayMs: event.delayMs, at: event.ts };
+      view.phase = "retrying";
       return undefined;
-    case "model_response":
+    }
+    case "model_response": {
       view.promptTokens += event.usage.promptTokens;
       view.completionTokens += event.usage.completionTokens;
+      view.cachedTokens += event.usage.cachedTokens ?? 0;
       view.cost += event.cost;
-      stepOf(view, event.step).thought = withoutActions(event.content);
+      view.retry = undefined;
+      if (view.phase === "retrying") view.phase = "thinking";
+      const step = stepOf(view, event.step);
+      step.thought = withoutActions(event.content);
+      if (event.reasoning) step.reasoning = event.reasoning;
       return undefined;
+    }
     case "format_error":
       stepOf(view, event.step).notes.push({ kind: "format-error", text: `format error: ${event.reason} (${event.inARow} in a row)` });
       return undefined;
@@ -182,7 +204,7 @@ export function applyEvent(view: RunView, event: MoltEvent): StepView | undefine
       const finished = finishCurrent(view);
       view.phase = "finished";
       // The run's own totals count every session of it, a resumed one too.
-      Object.assign(view, { step: event.totals.steps, promptTokens: event.totals.promptTokens, completionTokens: event.totals.completionTokens, cost: event.totals.cost });
+      Object.assign(view, { step: event.totals.steps, promptTokens: event.totals.promptTokens, completionTokens: event.totals.completionTokens, cachedTokens: event.totals.cachedTokens ?? 0, cost: event.totals.cost });
       view.finished = {
         exitStatus: event.exitStatus,
         reason: event.reason,
