@@ -140,6 +140,7 @@ function failureOf(error: Error): DoctorFailure {
 /** Which of the cached-token fields an endpoint's usage holds. */
 function cachedFieldOf(usage: object): string | undefined {
   if (typeof field(field(usage, "prompt_tokens_details"), "cached_tokens") === "number") return "prompt_tokens_details.cached_tokens";
+  if (typeof field(usage, "prompt_cache_hit_tokens") === "number") return "prompt_cache_hit_tokens";
   if (typeof field(usage, "cache_read_input_tokens") === "number") return "cache_read_input_tokens";
   return undefined;
 }
