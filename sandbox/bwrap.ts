@@ -1,16 +1,20 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, statSync } from "node:fs";
-import { secretStores, type SandboxPolicy } from "./sandbox-policy.ts";
+import { existsSync, realpathSync, statSync } from "node:fs";
+import { hostHidden, secretStores, type SandboxPolicy } from "./sandbox-policy.ts";
 
 /**
- * The bubblewrap arguments for a policy: the whole file system read-only, a private /tmp, the
- * writable folders bound back in, secret stores hidden, no network unless allowed, its own
- * process namespace, and nothing that outlives molt.
+ * The bubblewrap arguments for a policy: the whole file system read-only, a private /tmp, the host's
+ * socket folders and other runs' folders shown empty, the writable folders bound back in, secret
+ * stores hidden, no network unless allowed, its own process namespace, and nothing that outlives molt.
  */
 export function bwrapArgs(policy: SandboxPolicy, cwd: string): string[] {
-  const args = ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"];
+  const args = ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"];
+  const hidden = [...new Set([...hostHidden(), ...(policy.hidden ?? [])])];
+  for (const path of hidden) args.push("--tmpfs", path);
+  // With the network, name resolution may need what /etc/resolv.conf links to under /run.
+  if (policy.network === "all") for (const path of resolverFiles(hidden)) args.push("--ro-bind", path, path);
   for (const path of secretStores()) {
-    if (!existsSync(path)) continue;
+    if (!existsSync(path) || hidden.some((folder) => path.startsWith(`${folder}/`))) continue;
     if (statSync(path).isDirectory()) args.push("--tmpfs", path);
     else args.push("--ro-bind", "/dev/null", path);
   }
@@ -20,6 +24,16 @@ export function bwrapArgs(policy: SandboxPolicy, cwd: string): string[] {
   if (policy.network === "all") args.push("--share-net");
   args.push("--die-with-parent", "--new-session", "--cap-drop", "ALL", "--chdir", cwd);
   return args;
+}
+
+/** The resolver's configuration when it lives in a hidden folder (systemd-resolved's, resolvconf's). */
+function resolverFiles(hidden: readonly string[]): string[] {
+  try {
+    const real = realpathSync("/etc/resolv.conf");
+    return hidden.some((folder) => real.startsWith(`${folder}/`)) ? [real] : [];
+  } catch {
+    return [];
+  }
 }
 
 let probed: { problem: string | undefined } | undefined;

@@ -1,3 +1,5 @@
+import { isSocketVariable } from "./host-sockets.ts";
+
 /** Names that look like credentials; commands never see them unless passed on purpose. */
 const SECRET_NAME = /KEY|TOKEN|SECRET|PASSWORD/i;
 
@@ -24,7 +26,7 @@ export function commandEnv(
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(base)) {
     if (value === undefined) continue;
-    if ((SECRET_NAME.test(name) || MOLT_SETTING.test(name)) && !passNames.includes(name)) continue;
+    if ((SECRET_NAME.test(name) || MOLT_SETTING.test(name) || isSocketVariable(name, value)) && !passNames.includes(name)) continue;
     env[name] = value;
   }
   return { ...env, ...NON_INTERACTIVE, ...extra };

@@ -1,4 +1,5 @@
 import { existsSync, realpathSync } from "node:fs";
+import { socketFolders } from "./host-sockets.ts";
 import { homedir } from "node:os";
 import { delimiter, dirname, join, sep } from "node:path";
 
@@ -11,6 +12,8 @@ export interface SandboxPolicy {
   writable: string[];
   /** Readable but not writable inside the sandbox, even where a writable folder holds them. */
   readOnly: string[];
+  /** Folders shown empty: other runs' workspaces and records, which this run must not reach. */
+  hidden?: string[];
   /** The run's own empty home folder, for HOME. */
   home: string;
   /** "none": no network; "all": the machine's network. */
@@ -31,17 +34,32 @@ export function secretStores(home = homedir()): string[] {
   return SECRET_STORES.map((path) => join(home, path));
 }
 
+/** What every sandbox hides behind an empty folder: /tmp (each command gets its own) and the host's socket folders. */
+export function hostHidden(env: NodeJS.ProcessEnv = process.env): string[] {
+  return ["/tmp", ...socketFolders(env)];
+}
+
 /**
- * What commands need that the sandbox's private /tmp would hide: the folders on PATH, the Node
- * that runs molt and molt itself, when they live under /tmp. They are bound back, read-only.
+ * The folder a run's container was made in holds the other runs' workspaces and tool sockets: it
+ * is shown empty. Never the root, the home or a folder above it (a careless MOLT_WORKSPACES).
  */
-export function toolchainUnderTmp(path: string | undefined, moltRoot: string): string[] {
+export function otherRunsBeside(container: string): string[] {
+  const folder = dirname(container);
+  const home = homedir();
+  return folder === "/" || folder === home || home.startsWith(`${folder}${sep}`) ? [] : [folder];
+}
+
+/**
+ * What commands need that a hidden folder would take away: the folders on PATH, the Node that
+ * runs molt and molt itself, when they live under one. They are bound back, read-only.
+ */
+export function toolchainUnder(hidden: readonly string[], path: string | undefined, moltRoot: string): string[] {
   const candidates = [...(path ?? "").split(delimiter), dirname(process.execPath), moltRoot];
   const found = new Set<string>();
   for (const candidate of candidates) {
     if (!candidate || !existsSync(candidate)) continue;
     for (const dir of new Set([candidate, realpathSync(candidate)])) {
-      if (dir === "/tmp" || dir.startsWith(`/tmp${sep}`)) found.add(dir);
+      if (hidden.some((folder) => dir === folder || dir.startsWith(`${folder}${sep}`))) found.add(dir);
     }
   }
   return [...found];

@@ -1,5 +1,6 @@
 import { SandboxManager, type SandboxRuntimeConfig } from "@anthropic-ai/sandbox-runtime";
 import { existsSync } from "node:fs";
+import { socketFolders, socketsUnder } from "./host-sockets.ts";
 import { secretStores, type SandboxPolicy } from "./sandbox-policy.ts";
 
 /**
@@ -15,7 +16,8 @@ function configOf(policy: SandboxPolicy, domains: string[]): SandboxRuntimeConfi
     // The tool commands reach the tool host over a Unix socket.
     network: { allowedDomains: domains, deniedDomains: [], allowAllUnixSockets: true },
     filesystem: {
-      denyRead: [...secretStores().filter((path) => existsSync(path))],
+      // This sandbox shows the machine's /tmp: the sockets there are hidden one by one, as they are at the start.
+      denyRead: [...secretStores(), ...socketFolders(), ...socketsUnder("/tmp"), ...(policy.hidden ?? [])].filter((path) => existsSync(path)),
       allowRead: policy.readOnly.filter((path) => existsSync(path)),
       allowWrite: policy.writable,
       denyWrite: policy.readOnly.filter((path) => existsSync(path)),

@@ -6,7 +6,7 @@ import { commandEnv } from "../../sandbox/command-env.ts";
 import type { ExecutorOptions } from "../../sandbox/command-executor.ts";
 import { DEFAULT_LIMITS, type ResourceLimits } from "../../sandbox/limits.ts";
 import { MOLT_ROOT } from "../../sandbox/molt-root.ts";
-import { toolchainUnderTmp, type SandboxPolicy } from "../../sandbox/sandbox-policy.ts";
+import { hostHidden, otherRunsBeside, toolchainUnder, type SandboxPolicy } from "../../sandbox/sandbox-policy.ts";
 import type { Workspace } from "../../sandbox/workspace.ts";
 import { InputError } from "./input-error.ts";
 
@@ -34,8 +34,10 @@ export class RunSandbox {
   readonly #spec: RunSpec;
   readonly #workspace: Workspace;
   readonly #guards: string[];
+  readonly #hidden: string[];
 
-  constructor(spec: RunSpec, workspace: Workspace) {
+  /** `hidden`: folders besides the other runs' workspaces that the commands must not see. */
+  constructor(spec: RunSpec, workspace: Workspace, hidden: readonly string[] = []) {
     this.#spec = spec;
     this.#workspace = workspace;
     this.home = join(workspace.container, "home");
@@ -43,12 +45,13 @@ export class RunSandbox {
     // The configuration's environment.env is set for every command, over what molt passes on.
     this.baseEnv = { ...commandEnv(process.env, { TMPDIR: "/tmp" }, spec.sandbox.passEnv), ...spec.sandbox.env };
     this.limits = { ...DEFAULT_LIMITS, memBytes: spec.sandbox.memLimitBytes, cpuSec: Math.ceil(spec.limits.commandTimeoutSec) };
-    // The repository's objects, which the workspace borrows, and the toolchain stay readable even when they are under the private /tmp.
+    this.#hidden = [...new Set([...otherRunsBeside(workspace.container), ...hidden])];
+    // The repository's objects, which the workspace borrows, and the toolchain stay readable even when they are under a hidden folder.
     this.#guards = [
       join(workspace.path, ".git", "hooks"),
       join(workspace.path, ".git", "config"),
       workspace.sharedObjects,
-      ...toolchainUnderTmp(this.baseEnv.PATH, MOLT_ROOT),
+      ...toolchainUnder([...hostHidden(), ...this.#hidden], this.baseEnv.PATH, MOLT_ROOT),
     ];
   }
 
@@ -58,6 +61,7 @@ export class RunSandbox {
       kind: this.#spec.sandbox.kind,
       writable: [this.#workspace.path, this.home, ...writable],
       readOnly: [...this.#guards, ...readOnly],
+      hidden: this.#hidden,
       home: this.home,
       network: this.#spec.sandbox.network,
     };

@@ -44,6 +44,8 @@ export interface RunOptions {
   discardInterrupted?: boolean;
   /** Takes the work that can wait until the run's result is out (removing its workspace); done in line when not given. */
   afterwards?: (work: () => Promise<void>) => void;
+  /** Folders the run's commands must not see: a batch's output folder, with the other instances' records and libraries. */
+  hide?: readonly string[];
 }
 
 /** Who watches and steers the run. */
@@ -131,7 +133,7 @@ export class Run implements PreparedRun {
     for (const sink of hooks.sinks ?? []) bus.subscribe(sink);
     const endpoint = hooks.model ? undefined : await openModel(spec.model, script, options.apiKey, options.headers);
     const model = hooks.model ?? endpoint!.model;
-    const sandbox = new RunSandbox(spec, workspace);
+    const sandbox = new RunSandbox(spec, workspace, options.hide ?? []);
     const prompts = new Prompts(spec.agent, spec.model.actionFormat, templateVars(spec, workspace.path, sandbox.baseEnv));
     const restored = continuation
       ? restoreRun(continuation.events, { actionFormat: spec.model.actionFormat, agent: spec.agent, prompts, commandTimeoutSec: spec.limits.commandTimeoutSec, issue: spec.issue })

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parquetWriteFile } from "hyparquet-writer";
 import { afterEach, describe, expect, test } from "vitest";
@@ -280,6 +280,29 @@ describe("molt batch", () => {
     expect(replay.stdout).toMatch(/^setup  \$ echo cannot install; exit 3  → exit 3 · \d+ ms$/m);
   });
 
+  test("an instance sees neither the other instances' workspaces nor the batch's folder, wherever they are", async () => {
+    // Outside /tmp, which every sandbox hides anyway: a --workspaces folder and an output folder of the user's.
+    const place = await mkdtemp(join("/var/tmp", "molt-batch-"));
+    try {
+      const out = join(place, "out");
+      const workspaces = join(place, "workspaces");
+      const look = { command: `ls -A "$(dirname "$(dirname "$PWD")")" | wc -l; echo "--"; ls -A ${out} 2>&1 | head; echo "--"; ls ${workspaces}/*/*/tools/tools.sock 2>/dev/null | grep -v "$(dirname "$PWD")/" | wc -l` };
+      const f = await fixture({ "acme__calc-1": [look, SUBMIT], "acme__calc-2": [look, SUBMIT], "acme__text-1": [look, SUBMIT] });
+      const result = await molt([...batchArgs(f, out, "--workspaces", workspaces, "--sandbox", "bwrap"), "--workers", "1"]);
+      expect(result.exitCode, result.stderr).toBe(0);
+      for (const id of ["acme__calc-1", "acme__calc-2", "acme__text-1"]) {
+        const seen = (await events(join(out, id))).find((event) => event.type === "command_finished");
+        const [siblings, listing, sockets] = (seen?.type === "command_finished" ? seen.output : "").split("--\n");
+        // Its own container only; the next instances' workspaces, made ahead meanwhile, and their tool hosts' sockets are not there.
+        expect(siblings?.trim(), id).toBe("1");
+        expect(listing?.trim(), id).toBe("");
+        expect(sockets?.trim(), id).toBe("0");
+      }
+    } finally {
+      await rm(place, { recursive: true, force: true });
+    }
+  });
+
   describe("bad input: one line, exit 2", () => {
     test.each([
       ["a missing instances file", async (f: Fixture) => ["--instances", join(f.root, "missing.jsonl")], "no such file"],
@@ -298,6 +321,18 @@ describe("molt batch", () => {
         return [];
       }, "no acme__gone in --repos-dir"],
       ["a bad run flag", async () => ["--step-limit", "many"], "--step-limit must be a whole number"],
+      ...["preds.json", "Summary.json", "library"].map((id): [string, (f: Fixture) => Promise<string[]>, string] => [
+        `an instance id that names the batch's own ${id}`,
+        async (f: Fixture) => {
+          await writeFile(f.instancesFile, JSON.stringify({ ...f.instances[0], instance_id: id }) + "\n");
+          return [];
+        },
+        "instance_id: names one of the batch's own files (preds.json, summary.json, library)",
+      ]),
+      ["two ids apart only by case", async (f: Fixture) => {
+        await writeFile(f.instancesFile, [f.instances[0], { ...f.instances[0], instance_id: "ACME__calc-1" }].map((line) => JSON.stringify(line)).join("\n") + "\n");
+        return [];
+      }, "the instance ACME__calc-1 appears twice (as acme__calc-1: their folders would be one where case does not count)"],
     ])("%s", async (_, extra, message) => {
       const f = await fixture();
       const out = join(f.root, "out");

@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, readdir, rm, symlink, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { delimiter, join } from "node:path";
+import { createServer as createNetServer, type AddressInfo, type Server as NetServer } from "node:net";
+import { delimiter, dirname, join } from "node:path";
 import { execa } from "execa";
 import { afterEach, describe, expect, test } from "vitest";
 import { git } from "../../sandbox/workspace.ts";
@@ -19,6 +19,7 @@ const FILES = { "calc.js": "export const add = (a, b) => a - b;\n" };
 
 const servers: ScriptedServer[] = [];
 const httpServers: Server[] = [];
+const netServers: NetServer[] = [];
 /** Folders made outside /tmp (the sandbox hides the host's /tmp, so a test there would prove nothing). */
 const outside: string[] = [];
 /** Files a test may leave on the host if molt let an escape through. */
@@ -30,6 +31,7 @@ afterEach(async () => {
     server.closeAllConnections();
     server.close(() => resolve());
   })));
+  await Promise.all(netServers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))));
   await Promise.all([...outside.splice(0), ...strays.splice(0)].map((path) => rm(path, { recursive: true, force: true })));
   await cleanUp();
 });
@@ -311,6 +313,62 @@ describe("the network", () => {
     expect(result.observation).toMatch(/direct=[1-9]/);
     expect(allowedServer.hits()).toBe(1);
     expect(otherServer.hits()).toBe(0);
+  });
+});
+
+describe("host sockets", () => {
+  /** A Unix socket server on the host, counting who connects; the folder is removed after the test. */
+  async function socketServer(dir: string, name: string): Promise<{ path: string; connections: () => number }> {
+    await mkdir(dir, { recursive: true });
+    const path = join(dir, name);
+    let connections = 0;
+    const server = createNetServer((socket) => {
+      connections++;
+      socket.end("host-secret\n");
+    });
+    await new Promise<void>((resolve) => server.listen(path, resolve));
+    netServers.push(server);
+    return { path, connections: () => connections };
+  }
+
+  /** Tries each socket from inside: REACHED when it connected, REFUSED when not. */
+  const tryEach = (paths: string[]) =>
+    `echo "vars=[$SSH_AUTH_SOCK$XDG_RUNTIME_DIR$DOCKER_HOST]"; for s in ${paths.map((path) => `'${path}'`).join(" ")}; do ` +
+    `python3 -c 'import socket,sys; c=socket.socket(socket.AF_UNIX); c.settimeout(3); c.connect(sys.argv[1]); print(c.recv(64).decode().strip())' "$s" 2>/dev/null && echo "REACHED $s" || echo "REFUSED $s"; done`;
+
+  test("an ssh agent, a runtime folder's socket and a socket under /run are out of reach, with or without the network", async () => {
+    const runtime = await outsideTmp("molt-xdg-");
+    const agent = await socketServer(runtime, "agent.sock");
+    const run = existsSync("/run") ? join("/run", `molt-test-${newMarker()}`) : undefined;
+    if (run) outside.push(run);
+    const docker = run ? await socketServer(run, "docker.sock") : undefined;
+    const paths = [agent.path, ...(docker ? [docker.path] : [])];
+    const env = { SSH_AUTH_SOCK: agent.path, XDG_RUNTIME_DIR: runtime, DOCKER_HOST: docker ? `unix://${docker.path}` : "unix:///nowhere" };
+    for (const args of [[], ["--allow-network"]]) {
+      const result = await attempt(tryEach(paths), { args, env });
+      expect(result.exitCode).toBe(0);
+      for (const path of paths) expect(result.observation).toContain(`REFUSED ${path}`);
+      expect(result.observation).not.toContain("host-secret");
+      expect(result.observation).toContain("vars=[]");
+    }
+    expect(agent.connections()).toBe(0);
+    expect(docker?.connections() ?? 0).toBe(0);
+  });
+
+  test("with --allow-domain, where the host's /tmp is visible, a socket there is out of reach too", async () => {
+    const tmpSocket = await socketServer(join("/tmp", `molt-test-tmux-${newMarker()}`), "default");
+    strays.push(dirname(tmpSocket.path));
+    const result = await attempt(tryEach([tmpSocket.path]), { args: ["--allow-domain", "example.invalid"], env: { TMUX: `${tmpSocket.path},1,0` } });
+    expect(result.exitCode).toBe(0);
+    expect(result.observation).toContain(`REFUSED ${tmpSocket.path}`);
+    expect(tmpSocket.connections()).toBe(0);
+  });
+
+  test("--sandbox local cannot hide sockets, but does not hand their addresses to commands either", async () => {
+    const runtime = await outsideTmp("molt-xdg-");
+    const agent = await socketServer(runtime, "agent.sock");
+    const result = await attempt('echo "vars=[$SSH_AUTH_SOCK$XDG_RUNTIME_DIR]"', { args: ["--sandbox", "local"], env: { SSH_AUTH_SOCK: agent.path, XDG_RUNTIME_DIR: runtime } });
+    expect(result.observation).toContain("vars=[]");
   });
 });
 

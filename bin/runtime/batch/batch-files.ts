@@ -43,6 +43,9 @@ export const BatchSummary = z.object({
 });
 export type BatchSummary = z.infer<typeof BatchSummary>;
 
+/** What a batch keeps in its output folder beside the instances' folders (dot-files aside, which no instance id can name). */
+export const BATCH_FILES = ["preds.json", "summary.json", "library"] as const;
+
 export function predsFile(dir: string): string {
   return join(dir, "preds.json");
 }

@@ -2,6 +2,7 @@ import { readFile, stat } from "node:fs/promises";
 import { extname } from "node:path";
 import { z } from "zod";
 import { InputError } from "../input-error.ts";
+import { BATCH_FILES } from "./batch-files.ts";
 
 /** A list of test names; the data sets often hold it as a JSON-encoded string. */
 const TestList = z.preprocess((value) => {
@@ -17,7 +18,10 @@ const optionalText = z.string().nullish().transform((value) => value ?? undefine
 
 /** One SWE-bench task, with molt's optional `test_cmd` and `install_cmd`. Other fields are ignored. */
 export const Instance = z.object({
-  instance_id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "must be letters, digits, '.', '_' or '-' (it names a folder)"),
+  instance_id: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "must be letters, digits, '.', '_' or '-' (it names a folder)")
+    .refine((id) => !(BATCH_FILES as readonly string[]).includes(id.toLowerCase()), `names one of the batch's own files (${BATCH_FILES.join(", ")})`),
   repo: z.string().min(1),
   base_commit: z.string().min(1),
   problem_statement: z.string().refine((text) => text.trim() !== "", "is empty"),
@@ -44,10 +48,12 @@ export async function readInstances(file: string): Promise<Instance[]> {
     const field = issue?.path.join(".") || "the record";
     throw new InputError(`${file}${where}: not a SWE-bench instance (${field}: ${issue?.message ?? "invalid"})`);
   });
-  const seen = new Set<string>();
-  for (const instance of instances) {
-    if (seen.has(instance.instance_id)) throw new InputError(`${file}: the instance ${instance.instance_id} appears twice`);
-    seen.add(instance.instance_id);
+  // Folders named apart by case alone are one folder on some file systems.
+  const seen = new Map<string, string>();
+  for (const { instance_id: id } of instances) {
+    const earlier = seen.get(id.toLowerCase());
+    if (earlier !== undefined) throw new InputError(`${file}: the instance ${id} appears twice${earlier === id ? "" : ` (as ${earlier}: their folders would be one where case does not count)`}`);
+    seen.set(id.toLowerCase(), id);
   }
   if (instances.length === 0) throw new InputError(`${file}: no instances`);
   return instances;

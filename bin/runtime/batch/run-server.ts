@@ -1,3 +1,4 @@
+import { dirname } from "node:path";
 import type { EventSink } from "../../../core/events/event-bus.ts";
 import { isTransient } from "../../../core/events/events.ts";
 import { InputError } from "../input-error.ts";
@@ -45,6 +46,8 @@ export class RunServer {
         workspace: job.workspace,
         apiKey: this.#apiKey,
         headers: job.headers,
+        // The batch's output folder holds the other instances' records and tool libraries.
+        hide: [dirname(job.output)],
         discardInterrupted: true,
         afterwards: (work) => {
           this.#cleanup = this.#cleanup.then(work).catch(() => undefined);

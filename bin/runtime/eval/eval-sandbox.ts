@@ -4,7 +4,7 @@ import { MOLT_ROOT } from "../../../sandbox/molt-root.ts";
 import { commandEnv } from "../../../sandbox/command-env.ts";
 import { CommandExecutor, type ExecutionResult } from "../../../sandbox/command-executor.ts";
 import { DEFAULT_LIMITS } from "../../../sandbox/limits.ts";
-import { toolchainUnderTmp, type SandboxKind } from "../../../sandbox/sandbox-policy.ts";
+import { hostHidden, otherRunsBeside, toolchainUnder, type SandboxKind } from "../../../sandbox/sandbox-policy.ts";
 import type { Workspace } from "../../../sandbox/workspace.ts";
 
 /**
@@ -53,7 +53,8 @@ export class EvalSandbox {
       sandbox: {
         kind: this.#kind,
         writable: [workspace.path, this.#home, this.scratch],
-        readOnly: [join(workspace.path, ".git", "hooks"), join(workspace.path, ".git", "config"), workspace.sharedObjects, ...toolchainUnderTmp(env.PATH, MOLT_ROOT)],
+        readOnly: [join(workspace.path, ".git", "hooks"), join(workspace.path, ".git", "config"), workspace.sharedObjects, ...toolchainUnder([...hostHidden(), ...otherRunsBeside(workspace.container)], env.PATH, MOLT_ROOT)],
+        hidden: otherRunsBeside(workspace.container),
         home: this.#home,
         network: this.#kind === "local" ? "all" : network,
       },
