@@ -46,12 +46,13 @@ export interface MoltResult {
   stderr: string;
 }
 
-/** Runs molt; unless the test names one, the tool library is a fresh folder, never molt's own. */
+/** Runs molt; unless the test names them, the tool library and the data folder (where runs go) are fresh folders, never the user's. */
 export async function molt(args: string[], options: { env?: Record<string, string | undefined>; input?: string; cwd?: string } = {}): Promise<MoltResult> {
   const library = options.env && "MOLT_LIBRARY" in options.env ? {} : { MOLT_LIBRARY: join(await tempDir("molt-library-"), "evolved") };
+  const data = options.env && "XDG_DATA_HOME" in options.env ? {} : { XDG_DATA_HOME: await tempDir("molt-data-") };
   const result = await execa(process.execPath, [MOLT, ...args], {
     cwd: options.cwd,
-    env: { OPENAI_API_KEY: "test-key", ...library, ...options.env },
+    env: { OPENAI_API_KEY: "test-key", ...library, ...data, ...options.env },
     input: options.input ?? "",
     reject: false,
     timeout: 120_000,

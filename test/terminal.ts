@@ -1,5 +1,5 @@
 import { execa } from "execa";
-import { MOLT } from "./helpers.ts";
+import { MOLT, tempDir } from "./helpers.ts";
 
 // ./bin/molt in a real terminal (a tmux pane): tests read the screen with capture-pane and press
 // keys with send-keys. tmux runs on a socket of its own, so that no one's sessions are touched.
@@ -42,10 +42,12 @@ export interface Terminal {
  */
 export async function openTerminal(args: string[], options: { width?: number; height?: number; env?: Record<string, string> } = {}): Promise<Terminal> {
   const name = `t-${process.pid}-${++count}`;
+  // Runs go to a data folder of the test's, never the user's.
+  const env = { XDG_DATA_HOME: await tempDir("molt-data-"), ...options.env };
   // The tmux server keeps the environment of whoever started it: drop what would change how molt draws.
   const command = [
     "env -u CI -u NO_COLOR -u FORCE_COLOR -u INK_SCREEN_READER -u MOLT_MODEL -u OPENAI_BASE_URL",
-    ...Object.entries(options.env ?? {}).map(([key, value]) => shellQuoted(`${key}=${value}`)),
+    ...Object.entries(env).map(([key, value]) => shellQuoted(`${key}=${value}`)),
     shellQuoted(process.execPath),
     shellQuoted(MOLT),
     ...args.map(shellQuoted),

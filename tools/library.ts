@@ -2,7 +2,6 @@ import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { appendFile, copyFile, mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { waitForLock } from "./lock-file.ts";
 
@@ -37,9 +36,6 @@ export interface ToolSummary {
 export function shaOf(source: string): string {
   return createHash("sha256").update(source).digest("hex").slice(0, 16);
 }
-
-/** molt's own evolved/ folder: the library used when none is named. */
-export const DEFAULT_LIBRARY = fileURLToPath(new URL("../evolved/", import.meta.url));
 
 /**
  * The tool library: a folder of tool modules that runs start from and keep what they made, with

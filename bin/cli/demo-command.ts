@@ -1,4 +1,5 @@
 import { relative, resolve, join } from "node:path";
+import { runsFolder } from "../../core/data-folder.ts";
 import { newRunId } from "../../core/record/run-folder.ts";
 import { DEMO_SCRIPT, makeSampleRepo, sampleIssue, type SampleRepo } from "../runtime/demo.ts";
 import { prepareRun } from "../runtime/run.ts";
@@ -57,7 +58,7 @@ export async function demoCommand(args: string[], io: CommandIO): Promise<number
     sandbox.network = "all";
   }
   const sample: SampleRepo = await makeSampleRepo();
-  const output = resolve(values.output ?? join("molt-runs", newRunId()));
+  const output = resolve(values.output ?? join(runsFolder(), newRunId()));
   try {
     // The demo's tools go to a library of its own, so molt's library is left as it was.
     const evolution = evolutionOf(values, process.env);

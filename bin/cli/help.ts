@@ -9,7 +9,7 @@ Commands:
   demo    run the whole pipeline offline on a bundled sample repository, with a scripted model
   resume  carry on a run that was interrupted or killed, from its last completed step
   replay  step through a recorded run and its tools' evolution, print it, check out a step, re-run it
-  runs    list the past runs in a folder (default ./molt-runs), newest first
+  runs    list the past runs (yours, or those in a folder), newest first
   batch   run SWE-bench-format instances, each as its own run, into preds.json; merge shards
   eval    run predicted patches against their instances' tests, sandboxed: report.json
   tools   the agent's tool library: list, show, log, rm

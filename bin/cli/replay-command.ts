@@ -5,6 +5,7 @@ import { InputError } from "../runtime/input-error.ts";
 import { flag, flagHelp, parseFlags, pick } from "./flags.ts";
 import { isInteractive, type CommandIO } from "./io.ts";
 import { RUN_FLAGS } from "./run-flags.ts";
+import { runArgument } from "./run-argument.ts";
 import { UsageError } from "./usage-error.ts";
 
 export const REPLAY_FLAGS = {
@@ -58,7 +59,7 @@ export async function replayCommand(args: string[], io: CommandIO): Promise<numb
   if (flags.checkout === undefined && rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
   if ((flags.evolved !== undefined || flags.output !== undefined || flags.config.length > 0) && !flags.exec) throw new UsageError("--evolved, --output and -c go with --exec");
 
-  const record = readRecord(runArg);
+  const record = readRecord(runArgument(runArg));
   if (flags.json) {
     for (const event of record.events) io.stdout.write(`${JSON.stringify(event)}\n`);
     return 0;

@@ -4,6 +4,7 @@ import { flag, flagHelp, parseFlags, pick } from "./flags.ts";
 import type { CommandIO } from "./io.ts";
 import { presentRun, viewKindOf } from "./run-display.ts";
 import { headersOf, RUN_FLAGS } from "./run-flags.ts";
+import { runArgument } from "./run-argument.ts";
 import { UsageError } from "./usage-error.ts";
 
 export const RESUME_FLAGS = {
@@ -35,10 +36,10 @@ export async function resumeCommand(args: string[], io: CommandIO): Promise<numb
     return 0;
   }
   const [dir, ...extra] = positionals;
-  if (dir === undefined) throw new UsageError("molt resume needs the run's folder (molt resume molt-runs/<run id>)");
+  if (dir === undefined) throw new UsageError("molt resume needs the run: its id or its folder (molt resume <run id>)");
   if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
   const prepared = await prepareResume(
-    dir,
+    runArgument(dir),
     { model: values.model, baseUrl: values["base-url"] },
     { keep: values.keep, apply: values.apply, apiKey: process.env.OPENAI_API_KEY || undefined, headers: headersOf(values) },
   );

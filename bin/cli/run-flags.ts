@@ -117,7 +117,7 @@ export const RUN_FLAGS = {
   "price-in": flag({ value: "USD", schema: amount.optional(), help: "price of a million input tokens (default: molt's table; unknown models cost 0)" }),
   "price-out": flag({ value: "USD", schema: amount.optional(), help: "price of a million output tokens" }),
   "price-cached": flag({ value: "USD", schema: amount.optional(), help: "price of a million input tokens read from the prompt cache (default: molt's table, else the input price)" }),
-  output: flag({ value: "DIR", short: "o", schema: folder.optional(), help: "where the run's files go (default ./molt-runs/<run id>)" }),
+  output: flag({ value: "DIR", short: "o", schema: folder.optional(), help: "where the run's files go (default ~/.local/share/molt/runs/<run id>, under $XDG_DATA_HOME when set)" }),
   json: flag({ schema: toggle, help: "print every event as one JSON line instead of the plain lines" }),
   plain: flag({ schema: toggle, help: "one plain line per step even on a terminal (no live view)" }),
   confirm: flag({ schema: toggle, help: "ask before every command: y runs it, n refuses it (and tells the agent why), e edits it first (the configuration's agent.mode: confirm)", config: "agent.mode" }),

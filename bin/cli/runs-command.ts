@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { z } from "zod";
+import { runsFolder } from "../../core/data-folder.ts";
 import { summariseRunFolder, type RunSummary } from "../../core/record/run-summary.ts";
 import { runsTable } from "../ui/runs-table.ts";
 import { flag, flagHelp, parseFlags, pick } from "./flags.ts";
@@ -16,7 +17,7 @@ export const RUNS_FLAGS = {
 export function runsHelp(): string {
   return `Usage: molt runs [DIR] [--json]
 
-Lists the runs in DIR (default ./molt-runs, where molt run puts them), newest first: the run id,
+Lists the runs in DIR (default ${runsFolder()}, where molt run puts them), newest first: the run id,
 the repository, the issue's first line, how the run ended (running/interrupted when it has not),
 its steps, cost and the share of its input read from the endpoint's
 prompt cache, the tools it created and the tool versions molt rejected, and when it started.
@@ -29,8 +30,7 @@ Open one with molt replay DIR/<run id>.
 `;
 }
 
-/** Where `molt run` puts its runs unless told otherwise (core/run-folder.ts). */
-const DEFAULT_DIR = "molt-runs";
+
 /** The table's width when the output is not a terminal that says its own. */
 const PIPED_WIDTH = 120;
 
@@ -43,8 +43,8 @@ export async function runsCommand(args: string[], io: CommandIO): Promise<number
   }
   const [named, extra] = parsed.positionals;
   if (extra !== undefined) throw new UsageError(`unexpected argument "${extra}" (molt runs takes one folder)`);
-  const shown = named ?? DEFAULT_DIR;
-  const runs = listRuns(shown);
+  const shown = named ?? runsFolder();
+  const runs = listRuns(shown, named === undefined);
   if (parsed.values.json) {
     io.stdout.write(JSON.stringify(runs.map(asJson), null, 2) + "\n");
     return 0;
@@ -58,13 +58,15 @@ export async function runsCommand(args: string[], io: CommandIO): Promise<number
   return 0;
 }
 
-function listRuns(shown: string): RunSummary[] {
+/** `optional`: the default folder, which does not exist before the first run. */
+function listRuns(shown: string, optional: boolean): RunSummary[] {
   const dir = resolve(shown);
   let isDir: boolean;
   try {
     isDir = statSync(dir).isDirectory();
   } catch {
-    throw new UsageError(`${shown}: no such folder${shown === DEFAULT_DIR ? " (molt run keeps its runs there; name another folder: molt runs DIR)" : ""}`);
+    if (optional) return [];
+    throw new UsageError(`${shown}: no such folder`);
   }
   if (!isDir) throw new UsageError(`${shown}: not a folder`);
   // A run's own folder lists as that one run.

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { createTwoFilesPatch } from "diff";
-import { DEFAULT_LIBRARY, ToolLibrary, type VersionEntry } from "../../tools/library.ts";
+import { libraryFolder } from "../../core/data-folder.ts";
+import { ToolLibrary, type VersionEntry } from "../../tools/library.ts";
 import { flagHelp, parseFlags, pick } from "./flags.ts";
 import type { CommandIO } from "./io.ts";
 import { RUN_FLAGS } from "./run-flags.ts";
@@ -34,7 +35,7 @@ export async function toolsCommand(args: string[], io: CommandIO): Promise<numbe
   }
   if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
   const named = parsed.values.evolved ?? (process.env.MOLT_LIBRARY || undefined);
-  const dir = resolve(named ?? DEFAULT_LIBRARY);
+  const dir = resolve(named ?? libraryFolder());
   if (named !== undefined && !existsSync(dir)) throw new UsageError(`${named}: no such folder`);
   const library = new ToolLibrary(dir);
   switch (action) {

@@ -7,7 +7,8 @@ import type { EvolutionSpec } from "../../core/run-spec.ts";
 import type { SandboxPolicy } from "../../sandbox/sandbox-policy.ts";
 import { Evolution } from "../../tools/evolution.ts";
 import { DEFAULT_REMINDER, evolutionPrompt } from "../../tools/evolution-prompt.ts";
-import { DEFAULT_LIBRARY, ToolLibrary } from "../../tools/library.ts";
+import { libraryFolder } from "../../core/data-folder.ts";
+import { ToolLibrary } from "../../tools/library.ts";
 import { ToolHostClient } from "../../tools/tool-host-client.ts";
 import { ValidatorClient } from "../../tools/validator-client.ts";
 
@@ -63,7 +64,7 @@ export async function setUpEvolution(settings: EvolutionSettings): Promise<Evolu
   try {
     const evolution = await Evolution.open({
       folder,
-      library: new ToolLibrary(settings.evolution.library ?? DEFAULT_LIBRARY),
+      library: new ToolLibrary(settings.evolution.library ?? libraryFolder()),
       fresh: settings.evolution.fresh,
       host,
       validator,

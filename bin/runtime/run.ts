@@ -28,7 +28,7 @@ import { templateVars } from "./template-vars.ts";
 
 /** Where a run goes and what becomes of it afterwards: not part of its spec, never recorded. */
 export interface RunOptions {
-  /** The run's folder; a new one under ./molt-runs when not given. */
+  /** The run's folder; a new one in the user's runs folder (core/data-folder.ts) when not given. */
   output?: string | undefined;
   /** A workspace made ahead for the run (a batch's): the run takes it over. */
   workspace?: string | undefined;

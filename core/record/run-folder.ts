@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
+import { runsFolder } from "../data-folder.ts";
 
 /** The files of one run, all in its output folder. */
 export interface RunFolder {
@@ -19,8 +20,10 @@ export function newRunId(now = new Date()): string {
   return `${stamp}-${randomBytes(2).toString("hex")}`;
 }
 
-export function createRunFolder(dir: string | undefined, runId = newRunId()): RunFolder {
-  const folder = resolve(dir ?? join("molt-runs", runId));
+/** Makes a run's folder: `dir`, or a new one in the user's runs folder. The run's id is the folder's name unless a record says otherwise. */
+export function createRunFolder(dir: string | undefined, recordedId?: string): RunFolder {
+  const folder = resolve(dir ?? join(runsFolder(), newRunId()));
+  const runId = recordedId ?? basename(folder);
   mkdirSync(folder, { recursive: true });
   return {
     runId,

@@ -85,7 +85,8 @@ test("the agent writes a tool, is told why it was rejected, fixes it, calls it, 
   // The library keeps the loaded version, and its history every version.
   expect(await readFile(join(library, "count_words.ts"), "utf8")).toBe(V3);
   const list = await molt(["tools", "list", "--evolved", library]);
-  expect(list.stdout).toMatch(/count_words\s+v3\s+kept\s+2\s+\d{8}-\d{6}-[0-9a-f]{4}/);
+  // The run that made it, by its id: the name of its folder.
+  expect(list.stdout).toMatch(/count_words\s+v3\s+kept\s+2\s+run\b/);
   const log = await molt(["tools", "log", "count_words", "--evolved", library]);
   expect(log.stdout).toMatch(/count_words v1 {2}rejected/);
   expect(log.stdout).toContain("TS2322");

@@ -276,8 +276,8 @@ describe("bad input exits 2 with one line", () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(message);
     expect(result.stderr).not.toMatch(/\n\s+at /);
-    // Nothing was written: no run folder in the current folder.
-    expect(await readdir(plain)).not.toContain("molt-runs");
+    // Nothing was written: the current folder is as it was.
+    expect(await readdir(plain)).toEqual([]);
   });
 });
 
@@ -288,4 +288,21 @@ test("the issue can come on standard input", async () => {
   const result = await molt(["run", "--repo", repo, "--model", "m", "--base-url", server.url, "--output", out], { input: "add() subtracts from stdin" });
   expect(result.exitCode).toBe(0);
   expect(String(server.requests[0]?.messages[1]?.content)).toContain("add() subtracts from stdin");
+});
+
+test("a run from inside the user's repository leaves its git status clean; its id, shown first, finds it from anywhere", async () => {
+  const repo = await makeRepo(BUGGY);
+  const data = await tempDir("molt-data-");
+  const server = await serve([{ command: "sed -i 's/a - b/a + b/' calc.js" }, { command: SUBMIT }]);
+  const result = await molt(["run", "--issue", "fix add", "--model", "m", "--base-url", server.url, "--plain"], { cwd: repo, env: { XDG_DATA_HOME: data } });
+  expect(result.exitCode).toBe(0);
+  expect(await gitOut(repo, "status", "--porcelain", "--ignored")).toBe("");
+  const runId = /run (\S+)/.exec(result.stdout)?.[1];
+  expect(await readdir(join(data, "molt", "runs"))).toEqual([runId]);
+  // The id is the folder's name: replay and runs find the run by it.
+  const replay = await molt(["replay", runId!, "--print"], { cwd: await tempDir(), env: { XDG_DATA_HOME: data } });
+  expect(replay.exitCode).toBe(0);
+  expect(replay.stdout).toContain("a + b");
+  const listed = await molt(["runs", "--json"], { env: { XDG_DATA_HOME: data } });
+  expect((JSON.parse(listed.stdout) as { runId: string }[]).map((run) => run.runId)).toEqual([runId]);
 });
