@@ -138,7 +138,9 @@ export class Agent {
     if (from === 0) this.#messages.push(assistantMessage(reply.content, reply.toolCalls, reply.reasoning));
     for (let index = from; index < parsed.actions.length; index++) {
       if (index > from && this.#options.signal?.aborted) return INTERRUPTED;
-      if (await this.#act(step, index, parsed.actions[index]!)) {
+      const acted = await this.#act(step, index, parsed.actions[index]!);
+      if (acted === "stopped") return INTERRUPTED;
+      if (acted === "submitted") {
         for (const later of parsed.actions.slice(index + 1)) this.#answer(later, prompts.observation(NOT_RUN, this.#task, this.#counters()));
         return { exitStatus: "Submitted", reason: "the agent submitted" };
       }
@@ -170,14 +172,15 @@ export class Agent {
     return reply;
   }
 
-  /** Runs the `call`-th command of the step's reply (or not, as the user decides); true when it was the submission. */
-  async #act(step: number, call: number, action: Action): Promise<boolean> {
+  /** Runs the `call`-th command of the step's reply (or not, as the user decides). */
+  async #act(step: number, call: number, action: Action): Promise<"answered" | "submitted" | "stopped"> {
     const { bus, environment, limits, signal, gate, prompts } = this.#options;
     const decision = gate?.confirm ? await gate.confirm(step, action.command, call) : { kind: "run" as const, command: action.command };
+    if (decision.kind === "stop") return "stopped";
     if (decision.kind === "reject") {
       bus.emit({ type: "command_rejected", step, call, command: action.command, message: decision.message });
       this.#answer(action, rejectionPrompt(decision.message));
-      return false;
+      return "answered";
     }
     const command = decision.command;
     bus.emit({ type: "command_started", step, call, command });
@@ -186,13 +189,13 @@ export class Agent {
     if (isSubmission(result.exitCode, result.output)) {
       // The submission's last message is what the command printed after the marker, as mini-SWE-agent keeps it.
       this.#answer(action, afterMarker(result.output + result.outputTail));
-      return true;
+      return "submitted";
     }
     const { output, elided } = observedOutput(result, command, limits.commandTimeoutSec);
     const counters = this.#counters();
     const observation = (result.timedOut ? prompts.timeout(command, output, this.#task, counters, elided) : undefined) ?? prompts.observation(output, this.#task, counters, elided);
     this.#answer(action, withNotes(observation, result.notes));
-    return false;
+    return "answered";
   }
 
   /** Tells the model what became of a command: a tool message for its call, else a user message. */

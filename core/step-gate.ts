@@ -1,5 +1,8 @@
-/** What the user decided about a command the agent wants to run (`--confirm`). */
-export type CommandDecision = { kind: "run"; command: string } | { kind: "reject"; message: string };
+/**
+ * What the user decided about a command the agent wants to run (`--confirm`). `stop`: the run was
+ * stopped while it asked; nothing is recorded of the command, so a resumed run asks again.
+ */
+export type CommandDecision = { kind: "run"; command: string } | { kind: "reject"; message: string } | { kind: "stop" };
 
 /**
  * A way for whoever watches a run to hold it: before each step (pause), and before each command

@@ -10,18 +10,22 @@ import { UsageError } from "./usage-error.ts";
 export const RESUME_FLAGS = {
   model: flag({ value: "NAME", schema: z.string().min(1, "must name a model").optional(), help: "another model (or the same one with a new key); default: the run's own" }),
   "base-url": flag({ ...RUN_FLAGS["base-url"], help: "another endpoint; default: the run's own" }),
-  ...pick(RUN_FLAGS, ["header", "json", "keep", "apply", "help"]),
+  confirm: flag({ ...RUN_FLAGS.confirm, help: "ask before every command (y / n / e), whether or not the run did" }),
+  "no-confirm": flag({ schema: z.boolean().default(false), help: "stop asking before every command (a run started with --confirm asks again by default)" }),
+  ...pick(RUN_FLAGS, ["header", "json", "plain", "theme", "screen-reader", "keep", "apply", "help"]),
 };
 
 export function resumeHelp(): string {
-  return `Usage: molt resume RUN_DIR [flags]
+  return `Usage: molt resume RUN [flags]     (RUN: the run's id, or its folder)
 
 Carries on a run that was interrupted (Ctrl-C, SIGTERM) or killed (kill -9, a power cut) from its
 last completed step, in the same workspace and with the same settings. The conversation is rebuilt
 from the run's events.jsonl, so the model calls already made are not paid for again; the run then
 ends with the same files as one that was never stopped.
 
-${flagHelp(pick(RESUME_FLAGS, ["model", "base-url", "header", "json", "keep", "apply"]))}
+A run started with --confirm (or agent.mode: confirm) asks before every command again.
+
+${flagHelp(pick(RESUME_FLAGS, ["model", "base-url", "header", "confirm", "no-confirm", "json", "plain", "theme", "screen-reader", "keep", "apply"]))}
 `;
 }
 
@@ -38,11 +42,17 @@ export async function resumeCommand(args: string[], io: CommandIO): Promise<numb
   const [dir, ...extra] = positionals;
   if (dir === undefined) throw new UsageError("molt resume needs the run: its id or its folder (molt resume <run id>)");
   if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
+  if (values.confirm && values["no-confirm"]) throw new UsageError("choose --confirm or --no-confirm, not both");
+  const confirm = values.confirm ? true : values["no-confirm"] ? false : undefined;
   const prepared = await prepareResume(
     runArgument(dir),
-    { model: values.model, baseUrl: values["base-url"] },
+    { model: values.model, baseUrl: values["base-url"], confirm },
     { keep: values.keep, apply: values.apply, apiKey: process.env.OPENAI_API_KEY || undefined, headers: headersOf(values) },
   );
-  const display = { json: values.json, plain: false, confirm: false, theme: "dark" as const, screenReader: false };
+  const asks = prepared.spec.agent.confirm;
+  if (asks && (values.json || values.plain)) {
+    throw new UsageError(`the run asks before every command, which needs the live view; drop ${values.json ? "--json" : "--plain"}, or pass --no-confirm`);
+  }
+  const display = { json: values.json, plain: values.plain, confirm: asks, theme: values.theme, screenReader: values["screen-reader"] || process.env.INK_SCREEN_READER === "true" };
   return presentRun(prepared, display, viewKindOf(display, io), io);
 }

@@ -17,6 +17,8 @@ export interface ResumeChanges {
   model?: string | undefined;
   /** Another endpoint. */
   baseUrl?: string | undefined;
+  /** Ask before every command, or stop asking; default: as the run did. */
+  confirm?: boolean | undefined;
 }
 
 /**
@@ -43,7 +45,8 @@ export async function prepareResume(dirArg: string, changes: ResumeChanges, opti
   if (!events.some((event) => event.type === "prompt")) throw new InputError("the run ended before its first step; start it again with molt run");
 
   const spec = resumedSpec(started.spec, changes);
-  const script = await checkedScript(spec.model);
+  // The run's own script carries on from the first reply the record has not used; a new one starts at its first.
+  const script = (await checkedScript(spec.model))?.slice(changes.model === undefined ? repliesServed(events) : 0);
   checkSandbox(spec);
   try {
     const workspace = await Workspace.reopen(started.workspace, spec.base);
@@ -60,8 +63,14 @@ export async function prepareResume(dirArg: string, changes: ResumeChanges, opti
   }
 }
 
-/** The recorded spec with the changes: a new model is priced as that model, and a script needs no endpoint. */
-function resumedSpec(recorded: RunSpec & { base: string }, changes: ResumeChanges): RunSpec & { base: string } {
+/** How many replies of a script a recorded run used: each answer, and each failure that was asked again. */
+function repliesServed(events: readonly MoltEvent[]): number {
+  return events.filter((event) => event.type === "model_response" || event.type === "model_retry").length;
+}
+
+/** The recorded spec with the changes: a new model is priced as that model, a script needs no endpoint, and confirmation is as asked. */
+function resumedSpec(given: RunSpec & { base: string }, changes: ResumeChanges): RunSpec & { base: string } {
+  const recorded = changes.confirm === undefined ? given : { ...given, agent: { ...given.agent, confirm: changes.confirm } };
   if (changes.model === undefined && changes.baseUrl === undefined) return recorded;
   const { baseUrl: recordedUrl, script: recordedScript, ...model } = recorded.model;
   const name = changes.model ?? recorded.model.name;

@@ -140,6 +140,9 @@ export class Run implements PreparedRun {
       : undefined;
 
     if (restored) {
+      // The views learn what the run is (its repository, issue, limits and folder) from its start, as it now goes on.
+      const recorded = continuation?.events[0];
+      if (recorded?.type === "run_started") for (const sink of hooks.sinks ?? []) sink.onEvent(redact({ ...recorded, spec }));
       bus.emit({ type: "run_resumed", afterStep: restored.lastStep, model: spec.model.name, totals: restored.totals });
     } else {
       bus.emit({

@@ -309,6 +309,35 @@ test("after kill -9 the record is whole, nothing molt started survives, and `mol
   expect(existsSync(workspace)).toBe(false);
 });
 
+test("a scripted run resumes at the reply its record had not used, and --plain shows the run it carries on", async () => {
+  const repo = await makeRepo(FILES);
+  const out = join(await tempDir(), "run");
+  // The long command sleeps only the first time: run again on resume, it ends at once.
+  const once = `if [ -e .slept ]; then echo again; else touch .slept; ${sleepOf()}; fi`;
+  const script = await scriptFile([{ command: "echo one > one.txt" }, { command: once }, { command: "echo three > three.txt" }, { command: SUBMIT }]);
+  const live = await startMolt(["run", "--repo", repo, "--issue", "fix add", "--model", `script:${script}`, "--output", out]);
+  await waitFor("the long command", () => existsSync(join(out, "events.jsonl")) && readFileSync(join(out, "events.jsonl"), "utf8").includes(".slept"));
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  process.kill(live.pid, "SIGTERM");
+  expect((await exitWithin(live, 20_000)).exitCode).toBe(1);
+  workspaces.push(dirname(runStarted(await record(out)).workspace));
+
+  const resumed = await molt(["resume", out, "--plain"], { env: { HOME: await tempDir("molt-home-") } });
+  expect(resumed.stderr).toBe("");
+  expect(resumed.exitCode).toBe(0);
+  // What it carries on: the run's header, then where it picks up.
+  expect(resumed.stdout).toMatch(/^molt \S+ · run run\n {2}repo {5}\S+\/repo @ [0-9a-f]{10}\n/);
+  expect(resumed.stdout).toContain("molt · resuming the run after step 2");
+  expect(resumed.stdout).toMatch(/^ +3  \$ echo three > three.txt  → exit 0/m);
+  const patch = await readFile(join(out, "patch.diff"), "utf8");
+  expect(patch).toContain("+++ b/one.txt");
+  expect(patch).toContain("+++ b/three.txt");
+  const after = await record(out);
+  // Four replies in all: none asked twice, none skipped.
+  expect(after.filter((event) => event.type === "model_response").map((event) => event.type === "model_response" && event.step)).toEqual([1, 2, 3, 4]);
+  expect(lastFinished(after)?.exitStatus).toBe("Submitted");
+});
+
 describe("molt resume refuses what it cannot resume, with exit 2 and one line", () => {
   const refuse = async (args: string[], message: RegExp) => {
     const result = await molt(["resume", ...args]);
@@ -319,6 +348,10 @@ describe("molt resume refuses what it cannot resume, with exit 2 and one line", 
     expect(result.stderr).not.toMatch(/^\s+at /m);
     expect(result.stdout).toBe("");
   };
+
+  test("--confirm with --no-confirm", async () => {
+    await refuse([await tempDir(), "--confirm", "--no-confirm"], /^molt: choose --confirm or --no-confirm, not both$/);
+  });
 
   test("a folder that is not a molt run", async () => {
     const dir = await tempDir();

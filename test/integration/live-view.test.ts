@@ -202,6 +202,42 @@ test("--confirm: the command waits for y; nothing runs before the key", async ()
   expect(await readFile(join(pane.out, "patch.diff"), "utf8")).toMatch(/^diff --git a\/confirmed\.txt b\/confirmed\.txt$/m);
 });
 
+test("molt resume of a --confirm run asks again, and shows the run's repository, limits and folder", async () => {
+  const repo = await makeRepo(BUGGY);
+  const server = await serve([{ thought: "First.", command: "touch first.txt" }, { thought: "Second.", command: "touch second.txt" }, SUBMIT]);
+  const pane = await runInTerminal(repo, server, ["--confirm", "--step-limit", "9"]);
+  await waitForPrompt(pane, "touch first.txt");
+  await pane.press("y");
+  await waitForPrompt(pane, "touch second.txt");
+  const workspace = await workspaceOf(pane);
+  keptWorkspaces.push(dirname(workspace));
+  // Stopped while it asks: the second command never ran.
+  await pane.press("C-c");
+  await pane.waitFor("q or Enter: leave", { timeoutMs: 15_000 });
+  await pane.press("q");
+  expect(await pane.waitFor("EXIT=")).toContain("EXIT=1");
+  expect(existsSync(join(workspace, "second.txt"))).toBe(false);
+
+  const resumed = await openTerminal(["resume", pane.out], { env: { OPENAI_API_KEY: "test-key", HOME: await tempDir("molt-home-") } });
+  const asking = await waitForPrompt({ ...resumed, out: pane.out, events: pane.events }, "touch second.txt");
+  expect(asking).toContain("waiting for you");
+  expect(asking).toMatch(/\brepo\b/);
+  expect(asking).toContain("add() subtracts instead of adding");
+  expect(asking).toMatch(/step 2 ?\/ ?9|2\/9/);
+  await sleep(1000);
+  expect(existsSync(join(workspace, "second.txt"))).toBe(false);
+  await resumed.press("y");
+  await waitForPrompt({ ...resumed, out: pane.out, events: pane.events }, "echo COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT");
+  await resumed.press("y");
+  const final = await resumed.waitFor("q or Enter: leave");
+  expect(final).toContain(`run    ${pane.out}`);
+  await resumed.press("q");
+  expect(await resumed.waitFor("EXIT=")).toContain("EXIT=0");
+  const patch = await readFile(join(pane.out, "patch.diff"), "utf8");
+  expect(patch).toContain("diff --git a/first.txt b/first.txt");
+  expect(patch).toContain("diff --git a/second.txt b/second.txt");
+});
+
 test("--confirm: n and a message refuse the command; the message reaches the model and the command never runs", async () => {
   const repo = await makeRepo(BUGGY);
   const server = await serve([{ thought: "The tests are in the way.", command: "rm -rf test && echo tests-gone" }, SUBMIT]);

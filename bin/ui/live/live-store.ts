@@ -94,7 +94,7 @@ export class LiveStore extends Redraws implements StepGate {
     if (this.interrupted) return;
     this.interrupted = true;
     this.#resume?.();
-    this.confirming?.resolve({ kind: "reject", message: "The user stopped the run." });
+    this.confirming?.resolve({ kind: "stop" });
     this.#onInterrupt();
     this.changed();
   }
