@@ -5,7 +5,7 @@ import { countCall, noTotals, type ExitStatus, type Totals } from "./events/even
 import { assistantMessage, formatErrorMessage, type Message } from "./messages.ts";
 import type { Model, ModelReply } from "./model.ts";
 import { ContextWindowExceeded, ModelAborted, ModelError } from "./endpoint/errors.ts";
-import { observedOutput, withNotes } from "./observation.ts";
+import { editedNote, observedOutput, withNotes } from "./observation.ts";
 import { rejectionPrompt, type Prompts, type RunCounters } from "./prompts.ts";
 import type { RestoredRun } from "./record/resume.ts";
 import type { ActionFormat, AgentSpec, Limits } from "./run-spec.ts";
@@ -183,7 +183,8 @@ export class Agent {
       return "answered";
     }
     const command = decision.command;
-    bus.emit({ type: "command_started", step, call, command });
+    const edited = command !== action.command;
+    bus.emit({ type: "command_started", step, call, command, ...(edited ? { proposed: action.command } : {}) });
     const result = await environment.execute(command, { signal, step });
     bus.emit({ type: "command_finished", step, call, ...outcomeOf(result), notes: result.notes ?? [] });
     if (isSubmission(result.exitCode, result.output)) {
@@ -194,7 +195,7 @@ export class Agent {
     const { output, elided } = observedOutput(result, command, limits.commandTimeoutSec);
     const counters = this.#counters();
     const observation = (result.timedOut ? prompts.timeout(command, output, this.#task, counters, elided) : undefined) ?? prompts.observation(output, this.#task, counters, elided);
-    this.#answer(action, withNotes(observation, result.notes));
+    this.#answer(action, `${edited ? editedNote(command) : ""}${withNotes(observation, result.notes)}`);
     return "answered";
   }
 

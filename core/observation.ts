@@ -21,3 +21,8 @@ export function observedOutput(result: CommandResult, command: string, timeoutSe
 export function withNotes(observation: string, notes: readonly string[] | undefined): string {
   return notes && notes.length > 0 ? `${observation}\n${notes.join("\n")}` : observation;
 }
+
+/** What the agent is told first when the user changed its command before it ran: it must not take the output for its own command's. */
+export function editedNote(command: string): string {
+  return `[molt] The user changed your command before it ran. What ran was:\n${command}\n`;
+}

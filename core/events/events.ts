@@ -125,7 +125,10 @@ export const CommandStarted = z.object({
   type: z.literal("command_started"),
   ...inStep,
   ...ofCall,
+  /** What runs. */
   command: z.string(),
+  /** The agent's own command, when the user changed it before it ran (`--confirm`, e). */
+  proposed: z.string().optional(),
 });
 
 /** The user turned a command down (`--confirm`); their message is the agent's observation. */

@@ -2,7 +2,7 @@ import { afterMarker, isSubmission, parseActions } from "../actions.ts";
 import { countCall, noTotals, type EventOf, type MoltEvent, type Totals } from "../events/events.ts";
 import { assistantMessage, formatErrorMessage, type Message } from "../messages.ts";
 import type { ModelReply } from "../model.ts";
-import { observedOutput, withNotes } from "../observation.ts";
+import { editedNote, observedOutput, withNotes } from "../observation.ts";
 import { rejectionPrompt, type Prompts } from "../prompts.ts";
 import type { ActionFormat, AgentSpec } from "../run-spec.ts";
 
@@ -44,6 +44,8 @@ export function restoreRun(events: readonly MoltEvent[], settings: RestoreSettin
   /** The reply whose commands are being answered: its calls' ids, and how many have been answered. */
   let open: { event: EventOf<"model_response">; callIds: (string | undefined)[]; answered: number } | undefined;
   const commands = new Map<number, string>();
+  /** The calls of the open reply that the user changed before they ran. */
+  const edited = new Set<number>();
   const counters = (at: number) => ({ n_model_calls: totals.apiCalls, model_cost: totals.cost, elapsed_seconds: Math.max(0, Math.floor((at - startedAt) / 1000)) });
   const answer = (call: number, content: string) => {
     if (!open) return;
@@ -63,6 +65,7 @@ export function restoreRun(events: readonly MoltEvent[], settings: RestoreSettin
         messages.push(assistantMessage(event.content, event.toolCalls, event.reasoning));
         open = { event, callIds: parsed.actions.map((action) => action.callId), answered: 0 };
         commands.clear();
+        edited.clear();
       } else {
         open = undefined;
       }
@@ -75,6 +78,7 @@ export function restoreRun(events: readonly MoltEvent[], settings: RestoreSettin
       messages.push(reply ? formatErrorMessage(content, reply) : { role: "user", content });
     } else if (event.type === "command_started" && open?.event.step === event.step) {
       commands.set(event.call, event.command);
+      if (event.proposed !== undefined) edited.add(event.call);
     } else if (event.type === "command_rejected" && open?.event.step === event.step) {
       answer(event.call, rejectionPrompt(event.message));
     } else if (event.type === "command_finished" && open?.event.step === event.step) {
@@ -86,7 +90,7 @@ export function restoreRun(events: readonly MoltEvent[], settings: RestoreSettin
       }
       const { output, elided } = observedOutput({ ...event, notes: event.notes }, command, commandTimeoutSec);
       const rendered = (event.timedOut ? prompts.timeout(command, output, issue, counters(event.ts), elided) : undefined) ?? prompts.observation(output, issue, counters(event.ts), elided);
-      answer(event.call, withNotes(rendered, event.notes));
+      answer(event.call, `${edited.has(event.call) ? editedNote(command) : ""}${withNotes(rendered, event.notes)}`);
     }
   }
   totals.elapsedMs = elapsedOf(events);

@@ -277,7 +277,8 @@ test("--confirm: e lets the user change the command before it runs", async () =>
   await pane.waitFor("from-the-user >>");
   expect(ofType(await pane.events(), "command_started")).toEqual([]);
   await pane.press("Enter");
-  const ran = await pane.waitFor(/\$ echo from-the-agent > answer\.txt && echo from-the-user >> answer\.txt\n {2}✓ exit 0/);
+  // The step shows what ran, and that it was the user's edit of the agent's command.
+  const ran = await pane.waitFor(/\$ echo from-the-agent > answer\.txt && echo from-the-user >> answer\.txt\n {2}✎ edited by you; the agent proposed: echo from-the-agent > answer\.txt\n {2}✓ exit 0/);
   expect(ran).toBeTruthy();
   await waitForPrompt(pane, "echo COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT");
   await pane.press("y");
@@ -286,9 +287,14 @@ test("--confirm: e lets the user change the command before it runs", async () =>
   expect(await pane.waitFor("EXIT=")).toContain("EXIT=0");
   const patch = await readFile(join(pane.out, "patch.diff"), "utf8");
   expect(patch).toContain("+from-the-agent\n+from-the-user\n");
-  // The record says what ran: the user's version.
+  // The record holds both: what ran (the user's version) and what the agent proposed.
   const started = ofType(await pane.events(), "command_started");
-  expect(started[0]?.command).toBe("echo from-the-agent > answer.txt && echo from-the-user >> answer.txt");
+  expect(started[0]).toMatchObject({ command: "echo from-the-agent > answer.txt && echo from-the-user >> answer.txt", proposed: "echo from-the-agent > answer.txt" });
+  // The agent was told first, in the observation of its command.
+  expect(lastMessage(server, 1)).toMatch(/^\[molt\] The user changed your command before it ran\. What ran was:\necho from-the-agent > answer\.txt && echo from-the-user >> answer\.txt\n/);
+  // Replay marks the step as edited.
+  const replay = await molt(["replay", pane.out, "--print"], { env: { NO_COLOR: "1" } });
+  expect(replay.stdout).toContain("✎ edited by you; the agent proposed: echo from-the-agent > answer.txt");
 });
 
 const writeCountWords = (source: string) => writeTool("count_words", source);

@@ -1,4 +1,4 @@
-import { formatMs } from "../format.ts";
+import { formatMs, oneLine } from "../format.ts";
 import type { Theme } from "./theme.ts";
 import type { CommandView, StepNote, StepView } from "./view-state.ts";
 
@@ -73,6 +73,7 @@ function commandLines(command: CommandView, plain: boolean, whereAll: string, li
     if (commandText.length > COMMAND_LINES) shown.push(`… ${commandText.length - COMMAND_LINES} more lines`);
     lines.push({ text: `${plain ? "Command: " : "  $ "}${shown.join("\n    ")}`, role: "command" });
   }
+  if (command.proposed !== undefined) lines.push({ text: `  ${plain ? "Edited by you; the agent proposed:" : "✎ edited by you; the agent proposed:"} ${oneLine(command.proposed, 200)}`, role: "warn", truncate: true });
   if (command.rejected !== undefined) lines.push({ text: `  ${plain ? "Refused by you:" : "✋ refused by you:"} ${command.rejected || "(no reason given)"}`, role: "warn" });
   if (command.output) lines.push(...outputLines(command, plain, whereAll));
   if (live?.phase === "running") lines.push({ text: `  ${live.spinner} running · ${formatMs(live.sinceMs)}`, role: "warn" });

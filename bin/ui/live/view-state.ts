@@ -15,6 +15,8 @@ export interface CommandView {
   commandStartedAt?: number;
   /** What the user said when they turned the command down (--confirm). */
   rejected?: string;
+  /** The agent's own command, when the user changed it before it ran. */
+  proposed?: string;
   /** The output as the agent saw it: its head, and its tail when characters were elided. */
   output?: { text: string; tail: string; elidedChars: number };
   exitCode?: number;
@@ -171,6 +173,7 @@ export function applyEvent(view: RunView, event: MoltEvent): StepView | undefine
     case "command_started": {
       const step = nextCommand(stepOf(view, event.step));
       step.command = event.command;
+      if (event.proposed !== undefined) step.proposed = event.proposed;
       step.commandStartedAt = event.ts;
       view.phase = "running";
       return undefined;
@@ -272,7 +275,7 @@ function stepOf(view: RunView, step: number): StepView {
   return view.current;
 }
 
-const COMMAND_FIELDS = ["command", "commandStartedAt", "rejected", "output", "exitCode", "ms", "timedOut"] as const;
+const COMMAND_FIELDS = ["command", "commandStartedAt", "rejected", "proposed", "output", "exitCode", "ms", "timedOut"] as const;
 
 /** Makes room for the step's next command: one that ended (or was refused) moves to `earlier`. */
 function nextCommand(step: StepView): StepView {
