@@ -17,12 +17,12 @@ export const RUNS_FLAGS = {
 export function runsHelp(): string {
   return `Usage: molt runs [DIR] [--json]
 
-Lists the runs in DIR (default ${runsFolder()}, where molt run puts them), newest first: the run id,
-the repository, the issue's first line, how the run ended (running/interrupted when it has not),
-its steps, cost and the share of its input read from the endpoint's
-prompt cache, the tools it created and the tool versions molt rejected, and when it started.
-Folders holding a mini-SWE-agent *.traj.json are listed too; a folder whose record cannot be read
-is listed with what is wrong with it.
+Lists the runs in DIR, newest first; without DIR, yours (in ~/.local/share/molt/runs, or
+$XDG_DATA_HOME/molt/runs). For each: the run id, the repository, the issue's first line, how the
+run ended (running/interrupted when it has not), its steps, cost and the share of its input read
+from the endpoint's prompt cache, the tools it created and the tool versions molt rejected, and
+when it started. Folders holding a mini-SWE-agent *.traj.json are listed too; a folder whose
+record cannot be read is listed with what is wrong with it.
 
 ${flagHelp(pick(RUNS_FLAGS, ["json"]))}
 

@@ -618,7 +618,7 @@ describe("App", () => {
     expect(store.interrupted).toBe(false);
     await press(ESC);
     expect(interrupts.count).toBe(1);
-    expect(await decision).toEqual({ kind: "reject", message: "The user stopped the run." });
+    expect(await decision).toEqual({ kind: "stop" });
     await until("the stopping state", () => frame().includes("stopping"));
   });
 
