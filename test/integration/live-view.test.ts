@@ -175,6 +175,25 @@ test("an endpoint that is busy: the status says it is retrying, in how long and 
   expect(await pane.waitFor("EXIT=")).toContain("EXIT=0");
 });
 
+test("at 80×24 the final view of a long patch keeps the status and totals in sight; after q the summary is printed once", async () => {
+  const repo = await makeRepo(BUGGY);
+  const server = await serve([{ thought: "Write a long file.", command: "seq 1 200 > long.txt" }, SUBMIT]);
+  const pane = await runInTerminal(repo, server, [], { width: 80, height: 24 });
+  const final = await pane.waitFor("q or Enter: leave", { history: false });
+  const screen = await pane.screen({ history: false });
+  expect(screen).toMatch(/^Submitted$/m);
+  expect(screen).toMatch(/^2 steps · /m);
+  expect(screen).toMatch(/… \d+ more lines in patch\.diff/);
+  expect(final).toContain(`patch  ${join(pane.out, "patch.diff")} (1 file)`);
+  await pane.press("q");
+  const after = await pane.waitFor("EXIT=");
+  expect(after).toContain("EXIT=0");
+  expect(after.match(/^Submitted after 2 steps/gm)).toHaveLength(1);
+  expect(after.match(/^patch {2}\S+patch\.diff \(1 file\)$/gm)).toHaveLength(1);
+  // Nothing of the final view was left behind in the scrollback.
+  expect(after).not.toContain("q or Enter: leave");
+});
+
 test("--confirm: the command waits for y; nothing runs before the key", async () => {
   const repo = await makeRepo(BUGGY);
   const server = await serve([{ thought: "Make a marker.", command: "touch confirmed.txt && echo marker-made" }, SUBMIT]);

@@ -304,7 +304,7 @@ function finishedView(exitStatus: EventOf<"run_finished">["exitStatus"] = "Submi
 
 describe("FinalView", () => {
   test("shows the exit status, the totals, the patch and where the files are", () => {
-    const { lastFrame } = show(h(FinalView, { view: finishedView(), theme: DARK, patchLines: 40 }));
+    const { lastFrame } = show(h(FinalView, { view: finishedView(), theme: DARK, rows: 60, columns: 100 }));
     const frame = text(lastFrame());
     expect(frame).toMatch(/^Submitted$/m);
     expect(frame).toContain("3 steps · 12.3k tokens in, 678 out · $0.0312 · 4.3 s · 1 tool created");
@@ -319,7 +319,7 @@ describe("FinalView", () => {
   });
 
   test("a run that did not submit says why; an empty patch says so", () => {
-    const { lastFrame } = show(h(FinalView, { view: finishedView("LimitsExceeded", "the step limit of 3 was reached", ""), theme: DARK, patchLines: 40 }));
+    const { lastFrame } = show(h(FinalView, { view: finishedView("LimitsExceeded", "the step limit of 3 was reached", ""), theme: DARK, rows: 60, columns: 100 }));
     const frame = text(lastFrame());
     expect(frame).toContain("LimitsExceeded: the step limit of 3 was reached");
     expect(frame).toContain("The patch is empty: the agent changed nothing.");
@@ -327,13 +327,17 @@ describe("FinalView", () => {
     expect(lastFrame()).toMatch(/\u001b\[31m[^\n]*LimitsExceeded/);
   });
 
-  test("a long patch is cut with a count of the lines left out", () => {
+  test("a long patch is cut to fit the terminal, with a count of the lines left out and where they are", () => {
     const long = `diff --git a/big.txt b/big.txt\n--- a/big.txt\n+++ b/big.txt\n@@ -0,0 +1,100 @@\n${Array.from({ length: 100 }, (_, index) => `+added ${index}`).join("\n")}\n`;
-    const { lastFrame } = show(h(FinalView, { view: finishedView("Submitted", "", long), theme: DARK, patchLines: 10 }));
-    const frame = text(lastFrame());
-    expect(frame).toContain("+added 5");
-    expect(frame).not.toContain("+added 6");
-    expect(frame).toContain("… 94 more lines");
+    const frame = text(show(h(FinalView, { view: finishedView("Submitted", "", long), theme: DARK, rows: 24, columns: 80 })).lastFrame());
+    // Everything, the status and the totals first, fits 24 rows (one is the cursor's).
+    expect(frame.split("\n").length).toBeLessThanOrEqual(23);
+    expect(frame).toMatch(/^\s*Submitted$/m);
+    expect(frame).toContain("q or Enter: leave");
+    expect(frame).toMatch(/… \d+ more lines in patch\.diff/);
+    const shown = Number(/… (\d+) more lines/.exec(frame)![1]);
+    expect(frame).toContain(`+added ${99 - shown}`);
+    expect(frame).not.toContain(`+added ${100 - shown}`);
   });
   // The final view counts the whole run, as run_finished tells it, a resumed run too.
   test("after a resume, the final view shows the whole run's tokens and cost, as run_finished tells them", () => {
@@ -353,7 +357,7 @@ describe("FinalView", () => {
     ] as MoltEvent[]) {
       applyEvent(view, event);
     }
-    const frame = text(show(h(FinalView, { view, theme: DARK, patchLines: 40 })).lastFrame());
+    const frame = text(show(h(FinalView, { view, theme: DARK, rows: 60, columns: 100 })).lastFrame());
     expect(frame).toContain("5 steps · 12.3k tokens in, 678 out · $0.0312");
   });
 });
@@ -398,7 +402,7 @@ describe("screen-reader mode and colours", () => {
     const pieces = (theme: typeof DARK) => [
       h(StepBlock, { step: step({ command: "npm test", output: { text: "ok\n", tail: "", elidedChars: 0 }, exitCode: 1, ms: 5, timedOut: true, notes: [{ kind: "tool-rejected", text: "tool x v1 rejected" }] }), theme, plain: false }),
       h(ToolsPanel, { tools: tools(), selected: 0, theme, plain: false }),
-      h(FinalView, { view: finishedView(), theme, patchLines: 40 }),
+      h(FinalView, { view: finishedView(), theme, rows: 60, columns: 100 }),
       h(StatusBar, statusProps(false, theme)),
     ];
     for (const piece of pieces(NO_COLOR)) expect(colourCodes(show(piece).lastFrame())).toEqual([]);

@@ -1,4 +1,4 @@
-import { Box, useAnimation, useInput, useStdout } from "ink";
+import { Box, Text, useAnimation, useInput, useStdout, useWindowSize } from "ink";
 import { createElement as h, useEffect, useRef, useState, useSyncExternalStore, type ReactElement } from "react";
 import { ConfirmPrompt, type ConfirmMode } from "./confirm-prompt.ts";
 import { FinalView } from "./final-view.ts";
@@ -26,6 +26,7 @@ export const KEYS_HELP = "t tools · p pause · Esc Esc or Ctrl-C stop (twice: f
 export function App({ store, theme, plain }: AppProps): ReactElement {
   useSyncExternalStore(store.subscribe, store.snapshot);
   const { write } = useStdout();
+  const size = useWindowSize();
   const view = store.view;
   const finished = view.phase === "finished";
   const { frame } = useAnimation({ interval: 120, isActive: !plain && !finished });
@@ -127,7 +128,9 @@ export function App({ store, theme, plain }: AppProps): ReactElement {
   if (store.toolsOpen) {
     children.push(h(ToolsPanel, { key: "tools", tools: [...view.tools.values()], selected: store.selectedTool, theme, plain }));
   }
-  if (finished) children.push(h(FinalView, { key: "final", view, theme, patchLines: 40 }));
+  // At the end, the tools panel takes the summary's place (t goes back): one or the other fits the terminal.
+  if (finished && store.toolsOpen) children.push(h(Text, { key: "back", dimColor: theme.dim }, "t back to the summary · q or Enter: leave"));
+  else if (finished) children.push(h(FinalView, { key: "final", view, theme, rows: size.rows || 24, columns: size.columns || 80 }));
   else children.push(h(StatusBar, { key: "status", view, theme, plain, now, state: stateOf(store, now), keys: KEYS_HELP }));
   return h(Box, { flexDirection: "column" }, ...children);
 }
