@@ -145,9 +145,6 @@ export async function batchCommand(args: string[], io: CommandIO): Promise<numbe
   const model = values.model ?? configuration.modelName ?? process.env.MOLT_MODEL;
   if (!model) throw new UsageError("no model: pass --model NAME, set model.model_name in a configuration, or set MOLT_MODEL");
   const baseUrl = values["base-url"];
-  if (emit === undefined && !model.startsWith("script:") && !process.env.OPENAI_API_KEY && baseUrl === undefined && !process.env.OPENAI_BASE_URL) {
-    throw new UsageError("no API key: set OPENAI_API_KEY, or point --base-url at an endpoint that needs none");
-  }
   if (values["no-evolve"] && (values.fresh || values.evolved !== undefined)) throw new UsageError("--no-evolve turns tools off; it cannot be combined with --fresh or --evolved");
   if (values.fresh && values.evolved !== undefined) throw new UsageError("--fresh gives every instance an empty library; it cannot be combined with --evolved");
   const sandbox = sandboxOf(values, configuration);
@@ -196,6 +193,10 @@ export async function batchCommand(args: string[], io: CommandIO): Promise<numbe
     return 0;
   }
   if (values.output === undefined) throw new UsageError("no output folder: pass --output DIR");
+  // The key last: what is wrong with the paths is said first, as the user fixes things in that order.
+  if (!model.startsWith("script:") && !process.env.OPENAI_API_KEY && baseUrl === undefined && !process.env.OPENAI_BASE_URL) {
+    throw new UsageError("no API key: set OPENAI_API_KEY, or point --base-url at an endpoint that needs none");
+  }
 
   const outputDir = resolve(values.output);
   if (values.workspaces !== undefined) checkWorkspaces(values.workspaces);

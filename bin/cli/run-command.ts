@@ -1,9 +1,9 @@
-import { prepareRun } from "../runtime/run.ts";
+import { checkedSource, prepareRun } from "../runtime/run.ts";
 import { flagHelp, parseFlags, pick } from "./flags.ts";
 import type { CommandIO } from "./io.ts";
 import { presentRun, viewKindOf } from "./run-display.ts";
 import { configurationOf } from "./run-configuration.ts";
-import { displayOf, endpointOf, headersOf, readIssue, RUN_FLAGS, runSpecOf } from "./run-flags.ts";
+import { complete, displayOf, endpointOf, headersOf, readIssue, RUN_FLAGS, runSpecOf } from "./run-flags.ts";
 
 /** The flags that shape a run and how it is shown, as `molt run` and `molt demo` list them. */
 export const SHOWN_RUN_FLAGS = [
@@ -56,8 +56,10 @@ export async function runCommand(args: string[], io: CommandIO): Promise<number>
     return 0;
   }
   const configuration = configurationOf(values, io.stderr);
-  const endpoint = endpointOf(values, process.env, configuration);
+  // What is wrong with the repository and the issue is said before what is wrong with the model's key.
+  await checkedSource(complete(values).repo, values.base);
   const issue = await readIssue(values, process.stdin);
+  const endpoint = endpointOf(values, process.env, configuration);
   const spec = runSpecOf(values, process.env, issue, endpoint, configuration);
   const display = displayOf(values, process.env, configuration);
   const view = viewKindOf(display, io);

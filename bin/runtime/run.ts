@@ -278,7 +278,8 @@ export function checkTemplates(spec: RunSpec): void {
   }
 }
 
-async function checkedSource(repo: string, base: string | undefined): Promise<SourceRepo> {
+/** The repository and commit a run would start from; an InputError when they cannot be used. */
+export async function checkedSource(repo: string, base: string | undefined): Promise<SourceRepo> {
   try {
     return await resolveSourceRepo(repo, base);
   } catch (error) {

@@ -41,3 +41,13 @@ export function oneLine(text: string, width: number): string {
 export function filesInPatch(patch: string): number {
   return patch.match(/^diff --git /gm)?.length ?? 0;
 }
+
+/** What a batch left undone and what helps: running it again, or giving it the repositories it could not clone. */
+export function batchLeftovers(end: { unfinished: number; withoutRepository: number }): string[] {
+  const parts: string[] = [];
+  if (end.unfinished > 0) parts.push(`${end.unfinished} not finished (run the same command again to retry ${end.unfinished === 1 ? "it" : "them"})`);
+  if (end.withoutRepository > 0) {
+    parts.push(`${end.withoutRepository} without ${end.withoutRepository === 1 ? "its repository" : "their repositories"} (clone them yourself and pass --repos-dir DIR)`);
+  }
+  return parts;
+}

@@ -1,6 +1,6 @@
-import { spawn } from "node:child_process";
+import { execSync, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parquetWriteFile } from "hyparquet-writer";
 import { afterEach, describe, expect, test } from "vitest";
@@ -301,6 +301,37 @@ describe("molt batch", () => {
     } finally {
       await rm(place, { recursive: true, force: true });
     }
+  });
+
+  test("a repository that cannot be cloned: tried once, its instances end EnvironmentError naming --repos-dir, and the batch does not say to run it again", async () => {
+    const f = await fixture();
+    const gone = f.instances.slice(0, 2).map((instance) => ({ ...instance, repo: "molt-test-nobody/no-such-repo" }));
+    await writeFile(f.instancesFile, gone.map((instance) => JSON.stringify(instance)).join("\n") + "\n");
+    const out = join(f.root, "out");
+    // git as molt finds it on PATH, noting each clone.
+    const log = join(f.root, "clones.log");
+    const bin = join(f.root, "bin");
+    await writeFiles(bin, { git: `#!/bin/sh\nfor arg in "$@"; do [ "$arg" = clone ] && echo clone >> '${log}' && break; done\nexec '${execSync("command -v git", { shell: "/bin/sh" }).toString().trim()}' "$@"\n` });
+    await chmod(join(bin, "git"), 0o755);
+    const args = batchArgs(f, out).filter((arg, index, all) => arg !== "--repos-dir" && all[index - 1] !== "--repos-dir");
+    // No network here: github.com cannot be reached, as when a name is wrong or the machine is offline.
+    const result = await molt(args, { env: { MOLT_REPO_CACHE: join(f.root, "cache"), PATH: `${bin}:${process.env.PATH}` } });
+    expect(result.exitCode).toBe(1);
+    const summary = await readJson<{ instances: Record<string, { exit_status: string; reason: string }> }>(join(out, "summary.json"));
+    for (const entry of Object.values(summary.instances)) {
+      expect(entry.exit_status).toBe("EnvironmentError");
+      expect(entry.reason).toMatch(/^could not clone https:\/\/github\.com\/molt-test-nobody\/no-such-repo \(.*\); clone it into DIR\/molt-test-nobody__no-such-repo yourself and pass --repos-dir DIR$/);
+    }
+    expect(result.stdout).toContain("0 finished, 2 without their repositories (clone them yourself and pass --repos-dir DIR)");
+    expect(result.stdout).not.toContain("run the same command again");
+    expect((await readFile(log, "utf8")).trim().split("\n")).toEqual(["clone"]);
+  });
+
+  test("what is wrong with the paths is said before the missing key", async () => {
+    const f = await fixture();
+    const result = await molt(["batch", "--instances", join(f.root, "missing.jsonl"), "--output", join(f.root, "out"), "--model", "gpt-4.1"], { env: { OPENAI_API_KEY: undefined, OPENAI_BASE_URL: undefined } });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr.trim()).toBe(`molt: cannot read the instances file ${join(f.root, "missing.jsonl")}: no such file`);
   });
 
   describe("bad input: one line, exit 2", () => {

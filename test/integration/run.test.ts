@@ -306,3 +306,12 @@ test("a run from inside the user's repository leaves its git status clean; its i
   const listed = await molt(["runs", "--json"], { env: { XDG_DATA_HOME: data } });
   expect((JSON.parse(listed.stdout) as { runId: string }[]).map((run) => run.runId)).toEqual([runId]);
 });
+
+test("what is wrong with the repository is said before the missing key", async () => {
+  const nowhere = join(await tempDir(), "no-such-repo");
+  const result = await molt(["run", "--repo", nowhere, "--issue", "x", "--model", "gpt-4.1"], { env: { OPENAI_API_KEY: undefined, OPENAI_BASE_URL: undefined } });
+  expect(result.exitCode).toBe(2);
+  expect(result.stderr.trim().split("\n")).toHaveLength(1);
+  expect(result.stderr).not.toContain("API key");
+  expect(result.stderr).toContain(nowhere);
+});

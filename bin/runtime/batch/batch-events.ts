@@ -8,6 +8,7 @@ export type BatchEvent =
   /** An event of a running instance's run, as its worker sent it. */
   | { type: "instance_event"; ts: number; id: string; worker: number; event: MoltEvent }
   | { type: "instance_finished"; ts: number; worker: number; done: number; toRun: number; summary: InstanceSummary }
-  | { type: "batch_finished"; ts: number; ran: number; skipped: number; finished: number; unfinished: number; instances: InstanceSummary[] };
+  /** `unfinished`: to be run again; `withoutRepository`: their repository could not be had (not counted in `unfinished`). */
+  | { type: "batch_finished"; ts: number; ran: number; skipped: number; finished: number; unfinished: number; withoutRepository: number; instances: InstanceSummary[] };
 
 export type BatchEventOf<T extends BatchEvent["type"]> = Extract<BatchEvent, { type: T }>;

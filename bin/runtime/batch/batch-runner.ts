@@ -13,7 +13,7 @@ import type { BatchEvent } from "./batch-events.ts";
 import { BatchSummary, Predictions, predsFile, readBatchFile, summaryFile, writeJsonAtomically, type InstanceSummary } from "./batch-files.ts";
 import { ignoredPathsIn } from "./ignored-paths.ts";
 import type { Instance } from "./instances.ts";
-import type { RepoSource } from "./repos.ts";
+import { RepoUnavailable, type RepoSource } from "./repos.ts";
 import { WorkerPool } from "./worker-pool.ts";
 
 /** What every instance's run shares; its repository, commit, issue and setup are the instance's own. */
@@ -82,6 +82,7 @@ export async function runBatch(plan: BatchPlan, progress: EventBus<BatchEvent>, 
     const privateLibrary = join(outputDir, ".libraries", id);
     const tally = new RunTally();
     let error = "";
+    let noRepository = false;
     let repoDir: string | undefined;
     let workspace: Workspace | undefined;
     try {
@@ -105,6 +106,7 @@ export async function runBatch(plan: BatchPlan, progress: EventBus<BatchEvent>, 
       if (shared && start) await withLibrary(shared, () => mergeLibrary(shared, privateLibrary, start));
     } catch (caught) {
       error = caught instanceof Error ? caught.message.split("\n", 1)[0]! : String(caught);
+      noRepository = caught instanceof RepoUnavailable;
     } finally {
       await rm(privateLibrary, { recursive: true, force: true });
       // A run that never started (its record is not there) never took its workspace over.
@@ -113,7 +115,7 @@ export async function runBatch(plan: BatchPlan, progress: EventBus<BatchEvent>, 
     const result = tally.result;
     const entry: InstanceSummary = {
       instance_id: id,
-      exit_status: result?.exitStatus ?? "Crashed",
+      exit_status: result?.exitStatus ?? (noRepository ? "EnvironmentError" : "Crashed"),
       reason: result ? result.reason : error || "the run left no record of its end",
       steps: result?.steps ?? 0,
       cost: result?.cost ?? 0,
@@ -143,16 +145,20 @@ export async function runBatch(plan: BatchPlan, progress: EventBus<BatchEvent>, 
     await Promise.all([pool.close(), ahead.close()]);
   }
 
-  const unfinished = plan.instances.filter((instance) => !preds[instance.instance_id]).length;
+  const withoutPrediction = plan.instances.filter((instance) => !preds[instance.instance_id]);
+  // Those whose repository could not be had are not helped by running the same command again.
+  const withoutRepository = withoutPrediction.filter((instance) => ran.some((entry) => entry.instance_id === instance.instance_id && entry.exit_status === "EnvironmentError" && entry.steps === 0 && !existsSync(join(entry.run_dir, "events.jsonl")))).length;
+  const unfinished = withoutPrediction.length - withoutRepository;
   progress.emit({
     type: "batch_finished",
     ran: ran.length,
     skipped: plan.instances.length - toRun,
-    finished: plan.instances.length - unfinished,
+    finished: plan.instances.length - withoutPrediction.length,
     unfinished,
+    withoutRepository,
     instances: plan.instances.map((instance) => summary.instances[instance.instance_id]).filter((entry): entry is InstanceSummary => entry !== undefined),
   });
-  return unfinished;
+  return withoutPrediction.length;
 }
 
 /** An instance that ended and may be counted: anything but an interruption or a crash, which a batch runs again. */

@@ -6,6 +6,11 @@ import { fileURLToPath } from "node:url";
 import { git } from "../../../sandbox/workspace.ts";
 import { InputError } from "../input-error.ts";
 
+/** An instance's repository could not be had: running the batch again as it is will not help. */
+export class RepoUnavailable extends Error {
+  override readonly name = "RepoUnavailable";
+}
+
 /** Where repositories named `owner/name` are cloned once and kept: MOLT_REPO_CACHE, else ~/.cache/molt/repos. */
 export function repoCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return env.MOLT_REPO_CACHE || join(homedir(), ".cache", "molt", "repos");
@@ -76,7 +81,8 @@ export class RepoSource {
       await rename(partial, target);
     } catch (error) {
       await rm(partial, { recursive: true, force: true });
-      throw new Error(`could not clone https://github.com/${repo}: ${error instanceof Error ? error.message.trim().split("\n", 1)[0] : String(error)}`);
+      const why = error instanceof Error ? error.message.trim().split("\n", 1)[0] : String(error);
+      throw new RepoUnavailable(`could not clone https://github.com/${repo} (${why}); clone it into DIR/${folderName(repo)} yourself and pass --repos-dir DIR`);
     }
     return target;
   }

@@ -1,6 +1,6 @@
 import { render, type Instance } from "ink";
 import { createElement as h } from "react";
-import { formatCost, formatMs } from "../format.ts";
+import { batchLeftovers, formatCost, formatMs } from "../format.ts";
 import { themeFor, type ThemeName } from "../live/theme.ts";
 import type { EventSink } from "../../../core/events/event-bus.ts";
 import type { BatchEvent } from "../../runtime/batch/batch-events.ts";
@@ -58,7 +58,7 @@ export class BatchLiveView implements EventSink<BatchEvent> {
     if (!end) return;
     if (end.instances.length > 0) this.#stdout.write(`\n${summaryTable(end.instances)}`);
     const statuses = [...store.statuses].map(([status, count]) => `${status} ${count}`);
-    const notFinished = end.unfinished > 0 ? ` · ${end.unfinished} not finished (run the same command again to retry them)` : "";
+    const notFinished = batchLeftovers(end).map((part) => ` · ${part}`).join("");
     this.#stdout.write(
       `done ${store.done}/${store.toRun}${statuses.length > 0 ? ` · ${statuses.join(", ")}` : ""} · ${formatCost(store.finishedCost)} · ${formatMs(Date.now() - store.startedAt)}${notFinished}\n`,
     );

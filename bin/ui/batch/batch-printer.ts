@@ -1,7 +1,7 @@
 import type { EventSink } from "../../../core/events/event-bus.ts";
 import type { BatchEvent } from "../../runtime/batch/batch-events.ts";
 import type { InstanceSummary } from "../../runtime/batch/batch-files.ts";
-import { formatCost, formatInput, formatMs } from "../format.ts";
+import { batchLeftovers, formatCost, formatInput, formatMs } from "../format.ts";
 
 /** Plain lines for a batch: one when it starts, one per finished instance, and a table at the end. */
 export class BatchPrinter implements EventSink<BatchEvent> {
@@ -21,7 +21,7 @@ export class BatchPrinter implements EventSink<BatchEvent> {
       out.write(`[${event.done}/${event.toRun}] ${instanceLine(event.summary)}\n`);
     } else if (event.type === "batch_finished") {
       if (event.instances.length > 0) out.write(`\n${summaryTable(event.instances)}`);
-      out.write(`${event.finished} finished${event.unfinished > 0 ? `, ${event.unfinished} not (run the same command again to retry them)` : ""}\n`);
+      out.write(`${[`${event.finished} finished`, ...batchLeftovers(event)].join(", ")}\n`);
     }
   }
 }
