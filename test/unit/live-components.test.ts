@@ -523,6 +523,17 @@ describe("App", () => {
     expect(frame()).not.toContain("Tools (2)");
   });
 
+  test("after a command that wrote a tool, the step says molt is checking the tool, not that the command still runs", async () => {
+    const { store, flat } = app();
+    store.apply(runStarted());
+    startStep(store, 1);
+    store.apply(ev("command_started", { step: 1, call: 0, command: "cat > $MOLT_EVOLVED/count_words.ts" }));
+    await until("the running step", () => flat().includes("running ·"));
+    store.apply(ev("tool_written", { step: 1, name: "count_words", version: 2, kind: "tool", sha: "b2", source: "export default 1;" }));
+    await until("the check", () => flat().includes("checking the tool count_words v2 ·"));
+    expect(flat()).not.toContain("running ·");
+  });
+
   test("p pauses after the current step: the next step waits until p again", async () => {
     const { store, frame, flat, press } = app();
     store.apply(runStarted());
@@ -532,6 +543,8 @@ describe("App", () => {
     expect(flat()).toContain("pausing after this step (p resumes)");
     store.apply(ev("command_finished", { step: 1, call: 0, exitCode: 0, ms: 5000, output: "", outputTail: "", elidedChars: 0, timedOut: false, notes: [] }));
     await until("the paused state", () => flat().includes("· paused (p resumes)"));
+    // Paused, nothing is in progress: no spinner turns.
+    expect(frame()).not.toMatch(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/);
     let started = false;
     const gate = store.beforeStep().then(() => (started = true));
     await tick(100);
@@ -554,8 +567,10 @@ describe("App", () => {
     expect(frame()).toContain("waiting for you");
     // Nothing is in progress while the user decides: no spinner anywhere.
     expect(frame()).not.toMatch(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/);
-    // Keys that mean something else leave the decision open.
+    // Keys that mean something else leave the decision open; t opens the tools panel, as the footer says.
     await press("x");
+    await press("t");
+    await until("the tools panel", () => frame().includes("No tools yet. t closes this panel."));
     await press("t");
     await tick(50);
     expect(decided).toBeUndefined();

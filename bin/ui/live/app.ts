@@ -29,7 +29,7 @@ export function App({ store, theme, plain }: AppProps): ReactElement {
   const size = useWindowSize();
   const view = store.view;
   const finished = view.phase === "finished";
-  const { frame } = useAnimation({ interval: 120, isActive: !plain && !finished });
+  const { frame } = useAnimation({ interval: 120, isActive: !plain && !finished && !store.confirming && !(store.paused && view.phase !== "running") });
   const [now, setNow] = useState(Date.now());
   const [mode, setMode] = useState<ConfirmMode>("choose");
   const [draft, setDraft] = useState("");
@@ -78,7 +78,10 @@ export function App({ store, theme, plain }: AppProps): ReactElement {
       return;
     }
     if (confirming) {
-      if (input === "y") confirming.resolve({ kind: "run", command: confirming.command });
+      // The footer offers the tools panel while the prompt waits too.
+      if (input === "t") toggleTools();
+      else if (store.toolsOpen && (key.upArrow || key.downArrow)) moveSelection(key.upArrow ? -1 : 1);
+      else if (input === "y") confirming.resolve({ kind: "run", command: confirming.command });
       else if (input === "n") {
         setDraft("");
         setMode("reject");
@@ -118,8 +121,9 @@ export function App({ store, theme, plain }: AppProps): ReactElement {
   if (view.current && !finished) {
     const phase: LiveState["phase"] = view.phase === "running" ? "running" : "thinking";
     const sinceMs = view.current.commandStartedAt === undefined ? 0 : Math.max(0, now - view.current.commandStartedAt);
-    // While the user decides, nothing is in progress: no spinner on the step.
-    const live: LiveState | undefined = store.confirming ? undefined : { phase, sinceMs, spinner: plain ? "…" : spinner };
+    // While the user decides or the run is paused between steps, nothing is in progress: no spinner on the step.
+    const idle = store.confirming !== undefined || (store.paused && view.phase !== "running");
+    const live: LiveState | undefined = idle ? undefined : { phase, sinceMs, spinner: plain ? "…" : spinner, ...(view.checking ? { checking: view.checking } : {}) };
     children.push(h(StepBlock, { key: "current", step: view.current, theme, plain, ...(live ? { live } : {}) }));
   }
   if (store.confirming) {

@@ -1,7 +1,7 @@
-import { Box, Text } from "ink";
+import { Box, Text, useWindowSize } from "ink";
 import { createElement as h, type ReactElement } from "react";
 import { styleText } from "node:util";
-import { colorOf, stepLines, type LiveState } from "./step-lines.ts";
+import { colorOf, isDim, stepLines, type LiveState } from "./step-lines.ts";
 import type { Theme } from "./theme.ts";
 import { cutToWidth, wrapAtWords } from "./wrap-words.ts";
 import type { StepView } from "./view-state.ts";
@@ -17,8 +17,10 @@ export interface StepProps {
   live?: LiveState;
 }
 
-/** The step in progress, drawn by ink. */
+/** The step in progress, drawn by ink; wrapped here, as the scrollback is, so that continuation lines keep their indent. */
 export function StepBlock({ step, theme, plain, live }: StepProps): ReactElement {
+  const { columns } = useWindowSize();
+  const width = Math.max(columns || 80, 20);
   return h(
     Box,
     { flexDirection: "column" },
@@ -29,10 +31,10 @@ export function StepBlock({ step, theme, plain, live }: StepProps): ReactElement
           key: index,
           color: colorOf(line.role, theme),
           bold: line.role === "command",
-          dimColor: theme.dim && (line.role === "thought" || line.role === "hint"),
+          dimColor: theme.dim && isDim(line.role),
           wrap: line.truncate ? "truncate-end" : "wrap",
         },
-        line.text,
+        line.truncate ? line.text : wrapAtWords(line.text, width),
       ),
     ),
   );
@@ -53,7 +55,7 @@ export function stepText(step: StepView, theme: Theme, plain: boolean, columns: 
       const color = colorOf(line.role, theme);
       if (color) formats.push(color);
       if (line.role === "command" && color) formats.push("bold");
-      if (theme.dim && (line.role === "thought" || line.role === "hint")) formats.push("dim");
+      if (theme.dim && isDim(line.role)) formats.push("dim");
       return formats.length > 0 ? styleText(formats as Format, text, { validateStream: false }) : text;
     })
     .join("\n");

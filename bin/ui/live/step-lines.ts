@@ -16,6 +16,8 @@ export interface LiveState {
   phase: "thinking" | "running";
   sinceMs: number;
   spinner: string;
+  /** The tool molt is checking after the command wrote it. */
+  checking?: string;
 }
 
 const HEAD_LINES = 4;
@@ -76,7 +78,7 @@ function commandLines(command: CommandView, plain: boolean, whereAll: string, li
   if (command.proposed !== undefined) lines.push({ text: `  ${plain ? "Edited by you; the agent proposed:" : "✎ edited by you; the agent proposed:"} ${oneLine(command.proposed, 200)}`, role: "warn", truncate: true });
   if (command.rejected !== undefined) lines.push({ text: `  ${plain ? "Refused by you:" : "✋ refused by you:"} ${command.rejected || "(no reason given)"}`, role: "warn" });
   if (command.output) lines.push(...outputLines(command, plain, whereAll));
-  if (live?.phase === "running") lines.push({ text: `  ${live.spinner} running · ${formatMs(live.sinceMs)}`, role: "warn" });
+  if (live?.phase === "running") lines.push({ text: `  ${live.spinner} ${live.checking ? `checking the tool ${live.checking}` : "running"} · ${formatMs(live.sinceMs)}`, role: "warn" });
   else if (command.exitCode !== undefined) {
     const good = command.exitCode === 0 && !command.timedOut;
     const verdict = command.timedOut ? `timed out · exit ${command.exitCode}` : `exit ${command.exitCode}`;
@@ -98,6 +100,11 @@ function outputLines(step: CommandView, plain: boolean, whereAll: string): StepL
   }
   lines.push(...clipped.tail.map((line): StepLine => ({ text: `${indent}${line}`, role: "output", truncate: true })));
   return lines;
+}
+
+/** Whether a role is drawn dim (when the theme dims): the secondary lines, never the agent's reply. */
+export function isDim(role: LineRole): boolean {
+  return role === "reasoning" || role === "hint";
 }
 
 /** The colour a role has in a theme. */

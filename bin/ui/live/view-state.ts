@@ -63,6 +63,8 @@ export interface RunView {
   outputDir: string;
   startedAt: number;
   phase: RunPhase;
+  /** The tool molt is checking after the command that wrote it ("count_words v2"), while it does. */
+  checking?: string;
   step: number;
   promptTokens: number;
   completionTokens: number;
@@ -185,6 +187,7 @@ export function applyEvent(view: RunView, event: MoltEvent): StepView | undefine
       return undefined;
     }
     case "command_finished": {
+      delete view.checking;
       const step = stepOf(view, event.step);
       Object.assign(step, { output: { text: event.output, tail: event.outputTail, elidedChars: event.elidedChars }, exitCode: event.exitCode, ms: event.ms, timedOut: event.timedOut });
       for (const note of event.notes) if (!note.startsWith("[molt] tool") && !note.startsWith("[molt] helper") && !/Reflect/.test(note)) step.notes.push({ kind: "note", text: note });
@@ -193,6 +196,7 @@ export function applyEvent(view: RunView, event: MoltEvent): StepView | undefine
     }
     case "tool_written":
       if (event.kind === "tool" && !view.tools.has(event.name)) view.toolsCreated++;
+      if (view.phase === "running" && event.kind === "tool") view.checking = `${event.name} v${event.version}`;
       view.pendingSources.set(`${event.name}@${event.version}`, event.source);
       return undefined;
     case "tool_loaded":

@@ -1,7 +1,7 @@
 import { styleText } from "node:util";
 import { createTwoFilesPatch } from "diff";
 import { filesInPatch, formatCost, formatMs, formatTokens } from "../format.ts";
-import { colorOf, stepLines } from "../live/step-lines.ts";
+import { colorOf, isDim, stepLines } from "../live/step-lines.ts";
 import type { Theme } from "../live/theme.ts";
 import type { RunView, StepView, ToolView } from "../live/view-state.ts";
 import { cutToWidth, wrapAtWords } from "../live/wrap-words.ts";
@@ -25,7 +25,7 @@ export function rowsOf(text: string, columns: number, style: Style = {}, cut = f
 /** A step as the transcript shows it: thought, command, clipped output, verdict and notes; `whereAll` says where the rest of the output is. */
 export function stepRows(step: StepView, theme: Theme, plain: boolean, columns: number, whereAll?: string): Row[] {
   return stepLines(step, plain, undefined, whereAll).flatMap((line) =>
-    rowsOf(line.text, columns, { color: colorOf(line.role, theme), bold: line.role === "command", dim: theme.dim && (line.role === "thought" || line.role === "hint") }, line.truncate),
+    rowsOf(line.text, columns, { color: colorOf(line.role, theme), bold: line.role === "command", dim: theme.dim && isDim(line.role) }, line.truncate),
   );
 }
 
