@@ -2,6 +2,7 @@ import { symlink, mkdir, readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { execa } from "execa";
 import { afterEach, describe, expect, test } from "vitest";
+import { Job as KubernetesJob } from "kubernetes-models/batch/v1/Job";
 import { parse } from "yaml";
 import { batchFixture, type BatchFixture } from "../batch-fixture.ts";
 import { cleanUp, MOLT, molt } from "../helpers.ts";
@@ -71,6 +72,31 @@ describe("molt batch --emit k8s", () => {
     expect(bwrap.spec.completions).toBe(2);
     expect(bwrap.spec.template.spec.containers[0]!.securityContext).toEqual({ privileged: true });
     expect(bwrap.spec.template.spec.containers[0]!.command[2]).toContain("--sandbox bwrap");
+  });
+
+  // Validated against Kubernetes' published schemas (the kubernetes-models package), as the API server would check them.
+  test.each([
+    ["the README's walkthrough", ["--step-limit", "100"]],
+    ["molt's own sandbox in the pod", ["--sandbox", "bwrap"]],
+    ["a named Job, shards and a mount path", ["--job-name", "swe-lite", "--shards", "2"]],
+    ["an endpoint that needs no key", ["--base-url", "http://vllm.internal:8000/v1"]],
+  ])("the Job is valid Kubernetes: %s", async (_what, extra) => {
+    const f = await batchFixture();
+    const args = emitArgs(f, ...extra);
+    const withoutSecret = extra.includes("--base-url") ? args.filter((arg, index) => arg !== "--secret" && args[index - 1] !== "--secret") : args;
+    const result = await molt(withoutSecret, { env: { OPENAI_API_KEY: undefined } });
+    expect(result.exitCode, result.stderr).toBe(0);
+    const manifest: unknown = parse(result.stdout);
+    expect(() => new KubernetesJob(manifest as ConstructorParameters<typeof KubernetesJob>[0]).validate()).not.toThrow();
+  });
+
+  test("the container image the walkthrough builds is a file of the repository, with what the pods run", async () => {
+    const dockerfile = await readFile(new URL("../../docs/container/Dockerfile", import.meta.url), "utf8");
+    expect(dockerfile).toMatch(/^FROM node:24/m);
+    for (const needed of ["git", "bubblewrap", "socat", "ripgrep", "python3"]) expect(dockerfile).toMatch(new RegExp(`\\b${needed}\\b`));
+    expect(dockerfile).toContain("npm ci --omit=dev");
+    const readme = await readFile(new URL("../../README.md", import.meta.url), "utf8");
+    expect(readme).toContain("docker build -f docs/container/Dockerfile");
   });
 
   test("the pods' commands, run here for each index, merge into the preds.json of a one-process batch", async () => {
