@@ -625,6 +625,26 @@ describe("App", () => {
     expect(await decision).toEqual({ kind: "run", command: "npm test -- --grep add" });
   });
 
+  test("--confirm: e on a command of several lines edits it as lines: Enter adds a line, ↑ moves up, Ctrl-D runs it", async () => {
+    const { store, frame, press } = app({ confirm: true });
+    store.apply(runStarted());
+    startStep(store, 1);
+    const heredoc = "cat > notes.txt <<'EOF'\nfirst line\nEOF";
+    const decision = store.confirm(1, heredoc);
+    await until("the prompt", () => frame().includes("first line"));
+    await press("e");
+    await until("the editor", () => frame().includes("Ctrl-D runs it"));
+    // The cursor starts at the end; ↑ keeps its column, → goes on to the end of "first line".
+    await press(UP);
+    for (let i = 0; i < "st line".length; i++) await press("\u001b[C");
+    await press("\r");
+    await press("second line");
+    await press("\u0004");
+    const edited = await decision;
+    expect(edited.kind).toBe("run");
+    expect(edited.kind === "run" ? edited.command : "").toBe("cat > notes.txt <<'EOF'\nfirst line\nsecond line\nEOF");
+  });
+
   test("Esc twice within a second stops the run (and answers a pending prompt); once does not", async () => {
     const { store, instance, frame, press, interrupts } = app({ confirm: true });
     store.apply(runStarted());
