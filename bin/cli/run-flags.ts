@@ -3,6 +3,7 @@ import { z } from "zod";
 import { priceOf, type Price } from "../../core/pricing.ts";
 import type { Configuration } from "../../core/config/configuration.ts";
 import { baseUrlProblem } from "../../core/endpoint/endpoint-name.ts";
+import { shownUrl } from "../../core/endpoint/url-secrets.ts";
 import { ActionFormat, type CacheControl, type EvolutionSpec, type Limits, type ModelSpec, type RunSpec, type SandboxSpec } from "../../core/run-spec.ts";
 import { flag, type FlagValues } from "./flags.ts";
 import { UsageError } from "./usage-error.ts";
@@ -55,6 +56,7 @@ export const RUN_FLAGS = {
         if (problem !== undefined) context.addIssue({ code: "custom", message: `cannot be used: ${problem}` });
       })
       .optional(),
+    echo: shownUrl,
     help: "an OpenAI-compatible endpoint (or OPENAI_BASE_URL; default OpenAI). The key comes from OPENAI_API_KEY; local servers need none.",
   }),
   "model-kwargs": flag({
@@ -274,7 +276,7 @@ export function endpointOf(values: RunValues, env: NodeJS.ProcessEnv, configurat
   if (model === "script:") throw new UsageError("--model script:FILE needs a file");
   const baseUrl = values["base-url"] ?? (env.OPENAI_BASE_URL || undefined);
   const problem = baseUrl === undefined ? undefined : baseUrlProblem(baseUrl);
-  if (problem !== undefined) throw new UsageError(`OPENAI_BASE_URL ${baseUrl} cannot be used: ${problem}`);
+  if (problem !== undefined) throw new UsageError(`OPENAI_BASE_URL ${shownUrl(baseUrl!)} cannot be used: ${problem}`);
   const apiKey = env.OPENAI_API_KEY || undefined;
   if (!model.startsWith("script:") && !apiKey && baseUrl === undefined) {
     throw new UsageError("no API key: set OPENAI_API_KEY, or point --base-url at an endpoint that needs none");

@@ -4,7 +4,7 @@ import { Agent, type AgentOutcome } from "../../core/agent.ts";
 import { EventBus, type EventSink } from "../../core/events/event-bus.ts";
 import { EventsFile } from "../../core/events/events-file.ts";
 import { noTotals, type ExitStatus, type MoltEvent, type Totals } from "../../core/events/events.ts";
-import { redactor } from "../../core/events/redact.ts";
+import { RedactedEvents } from "../../core/events/redacted-events.ts";
 import type { Model } from "../../core/model.ts";
 import { TemplateError } from "../../core/config/template.ts";
 import { Prompts } from "../../core/prompts.ts";
@@ -22,6 +22,7 @@ import { InputError } from "./input-error.ts";
 import { checkedScript, openModel } from "./run-model.ts";
 import { checkSandbox, describeSandbox, RunSandbox } from "./run-sandbox.ts";
 import type { ScriptReply } from "./scripted-server.ts";
+import { runRedactor } from "./run-secrets.ts";
 import { runSetup } from "./setup-step.ts";
 import { SnapshotLayer } from "./snapshot-layer.ts";
 import { templateVars } from "./template-vars.ts";
@@ -125,8 +126,9 @@ export class Run implements PreparedRun {
   async start(hooks: RunHooks = {}): Promise<RunOutcome> {
     const { spec } = this;
     const { source, folder, workspace, script, options, continuation } = this.#parts;
-    const redact = redactor([options.apiKey, ...Object.values(options.headers ?? {})]);
-    const bus = new EventBus(redact);
+    const redactor = runRedactor(spec, { apiKey: options.apiKey, headers: options.headers });
+    const redact = <T>(value: T): T => redactor.value(value);
+    const bus = new EventBus(new RedactedEvents(redactor).screen);
     bus.subscribe(new EventsFile(folder.events));
     for (const sink of hooks.sinks ?? []) bus.subscribe(sink);
     const endpoint = hooks.model ? undefined : await openModel(spec.model, script, options.apiKey, options.headers);

@@ -1,0 +1,181 @@
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, afterEach, describe, expect, test } from "vitest";
+import type { ScriptedServer, ScriptReply } from "../../bin/runtime/scripted-server.ts";
+import { cleanUp, makeRepo, molt, scriptedServers, tempDir, writeFiles, type MoltResult } from "../helpers.ts";
+import { closeTerminals, openTerminal, stopTmux } from "../terminal.ts";
+
+// What an attack review found in molt's records and in what it shows: secrets that slipped past
+// redaction in pieces, records trusted over the command line, inputs that were never checked.
+// Every test drives ./bin/molt as a user would, against the scripted model over real HTTP.
+
+const SUBMIT: ScriptReply = { thought: "Done.", command: "echo COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT" };
+const FILES = { "calc.js": "export const add = (a, b) => a - b;\n" };
+
+const serve = scriptedServers();
+/** Folders made outside /tmp (the sandbox hides the host's /tmp, so a test there would prove nothing). */
+const outside: string[] = [];
+
+afterEach(async () => {
+  await closeTerminals();
+  await Promise.all(outside.splice(0).map((path) => rm(path, { recursive: true, force: true })));
+  await cleanUp();
+});
+afterAll(stopTmux);
+
+const hex = (bytes: number) => randomBytes(bytes).toString("hex");
+
+/** The longest run of characters of `secret` that appears anywhere in `text`. */
+function longestPiece(text: string, secret: string): number {
+  for (let length = secret.length; length > 0; length--) {
+    for (let at = 0; at + length <= secret.length; at++) if (text.includes(secret.slice(at, at + length))) return length;
+  }
+  return 0;
+}
+
+/** Everything a run leaves for someone to read: what it printed, its record, its trajectory and its patch. */
+async function everythingOf(out: string, result: MoltResult): Promise<string> {
+  const files = existsSync(out) ? await readdir(out) : [];
+  const texts = await Promise.all(files.filter((name) => /\.(jsonl|json|diff)$/.test(name)).map((name) => readFile(join(out, name), "utf8")));
+  return [result.stdout, result.stderr, ...texts].join("\n");
+}
+
+/** `molt run` against the scripted server. */
+async function run(server: ScriptedServer, args: string[], env: Record<string, string | undefined> = {}, baseUrl = server.url) {
+  const repo = await makeRepo(FILES);
+  const out = join(await tempDir(), "run");
+  const result = await molt(["run", "--repo", repo, "--issue", "fix add", "--model", "m", "--base-url", baseUrl, "--output", out, ...args], { env });
+  return { ...result, out, everything: await everythingOf(out, result) };
+}
+
+/** The observation the model got back for its `step`-th command (1 is the first). */
+const observation = (server: ScriptedServer, step: number) => String(server.requests[step]?.messages.at(-1)?.content ?? "");
+
+describe("redaction holds across pieces", () => {
+  /** A key as OpenAI's look, random enough that no 8 of its characters in a row appear by chance. */
+  const newKey = () => `sk-test-${hex(20)}`;
+
+  describe.each([["--json"], ["--plain"]])("with %s", (display) => {
+    test("a key the model streams in 3-character pieces, a command prints in two halves, or an output's head cuts, shows nowhere, not even 8 characters of it", async () => {
+      const key = newKey();
+      const server = await serve([
+        { thought: `The notes hold the key ${key} which I must not use.`, chunkChars: 3, command: `printf '%s' '${key.slice(0, 24)}'; printf '%s\\n' '${key.slice(24)}'` },
+        // The output's kept head (5000 characters) ends 12 characters into the key; the rest of it is elided.
+        { thought: "A long output.", command: `python3 -c "print('x' * 4988 + '${key}' + 'y' * 12000)"` },
+        SUBMIT,
+      ]);
+      const result = await run(server, [display], { OPENAI_API_KEY: key });
+      expect(result.exitCode).toBe(0);
+      // The model itself saw what the commands printed: the key was there to hide.
+      expect(observation(server, 1)).toContain(key);
+      expect(observation(server, 2)).toContain(key.slice(0, 12));
+      expect(result.everything).toContain("[REDACTED]");
+      expect(longestPiece(result.everything, key)).toBeLessThan(8);
+    });
+  });
+
+  test("the live view never shows a key the model streams in pieces, while it streams or after", async () => {
+    const key = newKey();
+    const server = await serve([
+      { thought: `The notes hold the key ${key} which I must not use.`, chunkChars: 3, chunkDelayMs: 40, command: "true" },
+      SUBMIT,
+    ]);
+    const repo = await makeRepo(FILES);
+    const out = join(await tempDir(), "run");
+    const home = await tempDir("molt-home-");
+    const library = join(await tempDir("molt-library-"), "evolved");
+    const pane = await openTerminal(["run", "--repo", repo, "--issue", "fix add", "--model", "m", "--base-url", server.url, "--output", out], {
+      env: { OPENAI_API_KEY: key, MOLT_LIBRARY: library, HOME: home },
+    });
+    const screens: string[] = [];
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      const screen = await pane.screen();
+      screens.push(screen);
+      if (screen.includes("q or Enter: leave")) break;
+    }
+    // The reply was seen as it streamed, and whole at the end.
+    expect(screens.some((screen) => screen.includes("The notes hold") && !screen.includes("which I must not use"))).toBe(true);
+    expect(screens.at(-1)).toContain("The notes hold the key [REDACTED] which I must not use.");
+    expect(Math.max(...screens.map((screen) => longestPiece(screen, key)))).toBeLessThan(8);
+  });
+});
+
+describe("secrets beyond the API key", () => {
+  test("a variable passed to commands with --pass-env is hidden in the record, the trajectory and the output", async () => {
+    const token = `svc-${hex(16)}`;
+    const server = await serve([{ thought: "Use it.", command: 'echo "token=$MY_SERVICE_TOKEN"' }, SUBMIT]);
+    const result = await run(server, ["--pass-env", "MY_SERVICE_TOKEN", "--json"], { MY_SERVICE_TOKEN: token });
+    expect(result.exitCode).toBe(0);
+    expect(observation(server, 1)).toContain(`token=${token}`);
+    expect(result.everything).toContain("token=[REDACTED]");
+    expect(longestPiece(result.everything, token)).toBeLessThan(8);
+  });
+
+  test("a key in --base-url's query is used for requests but recorded and printed as [REDACTED]", async () => {
+    const secret = `q-${hex(16)}`;
+    const server = await serve([{ thought: "Look.", command: "ls" }, SUBMIT]);
+    const result = await run(server, [], {}, `${server.url}?api-key=${secret}`);
+    expect(result.exitCode).toBe(0);
+    expect(server.requests[0]?.url).toContain(`api-key=${secret}`);
+    expect(result.stdout).toContain(`at ${server.url}?api-key=[REDACTED]`);
+    expect(longestPiece(result.everything, secret)).toBeLessThan(8);
+  });
+
+  test("a user and password in --base-url are never recorded or printed", async () => {
+    const password = `pw-${hex(16)}`;
+    const server = await serve([SUBMIT]);
+    const withUser = server.url.replace("http://", `http://molt-user-name:${password}@`);
+    const result = await run(server, ["--json", "--retries", "0"], {}, withUser);
+    expect(result.everything).toContain("http://[REDACTED]@127.0.0.1");
+    expect(longestPiece(result.everything, password)).toBeLessThan(8);
+    expect(result.everything).not.toContain("molt-user-name");
+    // Nor echoed when the URL is refused.
+    const refused = await molt(["run", "--issue", "x", "--model", "m", "--base-url", withUser.replace("http://", "ftp://")]);
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stderr.trim().split("\n")).toEqual([`molt: --base-url cannot be used: molt speaks http and https, not ftp (got "ftp://[REDACTED]@${server.url.slice("http://".length)}")`]);
+  });
+
+  test("commands do not see credentials whose names escape KEY, TOKEN, SECRET and PASSWORD, but keep PWD and OLDPWD", async () => {
+    const marker = hex(8);
+    const secrets = {
+      DATABASE_URL: `postgres://app:db-${marker}@db.example/app`,
+      GH_PAT: `ghpat-${marker}`,
+      DEPLOY_PAT: `deploypat-${marker}`,
+      NPM_CONFIG__AUTH: `npmauth-${marker}`,
+      DOCKER_AUTH_CONFIG: `dockerauth-${marker}`,
+      AZURE_CREDENTIALS: `azurecred-${marker}`,
+      SMTP_PASSWD: `passwd-${marker}`,
+      MYSQL_PWD: `mysqlpwd-${marker}`,
+      DB_PASS: `dbpass-${marker}`,
+    };
+    const server = await serve([{ thought: "Look.", command: "env" }, SUBMIT]);
+    const result = await run(server, [], { ...secrets, HARMLESS: `visible-${marker}`, GIT_AUTHOR_NAME: "kept-author", OLDPWD: "/usr" });
+    expect(result.exitCode).toBe(0);
+    const seen = observation(server, 1);
+    expect(seen).toContain(`HARMLESS=visible-${marker}`);
+    expect(seen).toContain("GIT_AUTHOR_NAME=kept-author");
+    expect(seen).toMatch(/^PWD=\//m);
+    expect(seen).toMatch(/^OLDPWD=\/usr$/m);
+    for (const [name, value] of Object.entries(secrets)) {
+      expect(seen, name).not.toContain(value);
+      expect(seen, name).not.toMatch(new RegExp(`^${name}=`, "m"));
+    }
+  });
+
+  test("shell and REPL histories of the real home are hidden from commands", async () => {
+    const marker = hex(5);
+    const home = await mkdtemp(join("/var/tmp", "molt-home-"));
+    outside.push(home);
+    const histories = [".bash_history", ".zsh_history", ".python_history", ".node_repl_history", ".psql_history", ".mysql_history", ".lesshst", ".viminfo", ".sqlite_history", ".local/share/fish/fish_history", ".rediscli_history"];
+    await writeFiles(home, { "notes.txt": `visible-${marker}\n`, ...Object.fromEntries(histories.map((name) => [name, `export TOKEN=history-${marker}\n`])) });
+    const server = await serve([{ thought: "Look.", command: `cat ${home}/notes.txt; for f in ${histories.map((name) => `${home}/${name}`).join(" ")}; do cat "$f"; done; grep -r history- ${home}` }, SUBMIT]);
+    const result = await run(server, [], { HOME: home });
+    expect(result.exitCode).toBe(0);
+    const seen = observation(server, 1);
+    expect(seen).toContain(`visible-${marker}`);
+    expect(seen).not.toContain(`history-${marker}`);
+  });
+});
