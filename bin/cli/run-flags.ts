@@ -5,7 +5,7 @@ import type { Configuration } from "../../core/config/configuration.ts";
 import { baseUrlProblem } from "../../core/endpoint/endpoint-name.ts";
 import { shownUrl } from "../../core/endpoint/url-secrets.ts";
 import { ActionFormat, type CacheControl, type EvolutionSpec, type Limits, type ModelSpec, type RunSpec, type SandboxSpec } from "../../core/run-spec.ts";
-import { flag, type FlagValues } from "./flags.ts";
+import { flag, pick, type FlagValues } from "./flags.ts";
 import { UsageError } from "./usage-error.ts";
 
 const wholeNumber = z.string().regex(/^\d+$/, "must be a whole number").transform(Number);
@@ -157,6 +157,19 @@ export const RUN_FLAGS = {
 };
 export type RunFlags = typeof RUN_FLAGS;
 
+/**
+ * The sandbox flags of a command that carries on or runs again a recorded run (`molt resume`,
+ * `molt replay --exec`): the record's own sandbox is never used, so these, or their defaults, are
+ * the sandbox. The memory limit has no default: the record's is kept, up to the default's.
+ */
+export function rerunSandboxFlags() {
+  const memLimit = RUN_FLAGS["mem-limit"];
+  return {
+    ...pick(RUN_FLAGS, ["sandbox", "allow-network", "allow-domain", "pass-env"]),
+    "mem-limit": flag({ ...memLimit, schema: memLimit.schema.removeDefault().optional(), help: "memory for each command, such as 4G or 512M (default: the run's own, at most 4G)" }),
+  };
+}
+
 /** The values of any subset of the run flags; what is not given takes its default. */
 export type RunValues = Partial<FlagValues<RunFlags>>;
 
@@ -211,7 +224,7 @@ export function modelSpecOf(name: string, baseUrl: string | undefined, values: R
   };
 }
 
-export function sandboxOf(values: RunValues, configuration: Configuration): SandboxSpec {
+export function sandboxOf(values: RunValues, configuration: Pick<Configuration, "env">): SandboxSpec {
   const all = complete(values);
   if (all["allow-network"] && all["allow-domain"].length > 0) throw new UsageError("--allow-network already allows every domain; drop --allow-domain");
   const kind = all.sandbox ?? (process.platform === "linux" ? "bwrap" : "local");

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
+import { mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, test } from "vitest";
 import type { ScriptedServer, ScriptReply } from "../../bin/runtime/scripted-server.ts";
@@ -177,5 +177,128 @@ describe("secrets beyond the API key", () => {
     const seen = observation(server, 1);
     expect(seen).toContain(`visible-${marker}`);
     expect(seen).not.toContain(`history-${marker}`);
+  });
+});
+
+describe("a record is never trusted over the command line", () => {
+  type Recorded = { type: string; step?: number; spec?: { sandbox: Record<string, unknown> } };
+  const WEAKER = { kind: "local", network: "all", passEnv: ["OPENAI_API_KEY"], env: { LD_PRELOAD: "/nowhere/evil.so", HARMLESS_SETTING: "kept" } };
+  /** As if molt had been killed after step 1. */
+  const killedAfterStep1 = (event: Recorded) => event.type !== "run_finished" && (event.step === undefined || event.step <= 1);
+
+  /** The record edited: by default to run its commands outside the sandbox, with the network and molt's API key. */
+  async function editRecord(out: string, sandbox: Record<string, unknown> = WEAKER, keep: (event: Recorded) => boolean = () => true): Promise<void> {
+    const file = join(out, "events.jsonl");
+    const events = (await readFile(file, "utf8")).trimEnd().split("\n").map((line) => JSON.parse(line) as Recorded);
+    for (const event of events) if (event.type === "run_started") Object.assign(event.spec!.sandbox, sandbox);
+    await writeFile(file, events.filter(keep).map((event) => JSON.stringify(event)).join("\n") + "\n");
+  }
+
+  /** A file outside /tmp (which the sandbox hides) that only a command run outside the sandbox can make. */
+  async function outsideFile(): Promise<string> {
+    const dir = await mkdtemp(join("/var/tmp", "molt-escape-"));
+    outside.push(dir);
+    return join(dir, "escaped");
+  }
+
+  const ESCAPE = (file: string) => `echo "key=$OPENAI_API_KEY setting=$HARMLESS_SETTING"; touch ${file}; echo "touched=$?"`;
+
+  test("replay --exec of a record edited to say sandbox local and pass OPENAI_API_KEY runs in this command line's sandbox, without the key", async () => {
+    const escaped = await outsideFile();
+    const key = `sk-test-${hex(20)}`;
+    const server = await serve([{ thought: "Try.", command: ESCAPE(escaped) }, SUBMIT]);
+    const original = await run(server, ["-c", "environment.env.HARMLESS_SETTING=kept"], { OPENAI_API_KEY: key });
+    expect(original.exitCode).toBe(0);
+    expect(existsSync(escaped)).toBe(false);
+    await editRecord(original.out);
+
+    const rerunDir = join(await tempDir(), "rerun");
+    const replayed = await molt(["replay", original.out, "--exec", "--output", rerunDir], { env: { OPENAI_API_KEY: key } });
+    expect(existsSync(escaped)).toBe(false);
+    expect(replayed.stderr).toContain("molt: replay --exec takes its sandbox from this command line, not from the record: the sandbox is bwrap");
+    expect(replayed.stderr).toContain("OPENAI_API_KEY is not passed to commands");
+    expect(replayed.stderr).toContain("the recorded environment.env LD_PRELOAD is not set");
+    const rerun = await everythingOf(rerunDir, replayed);
+    expect(rerun).toContain("key= setting=kept");
+    expect(rerun).toContain("touched=1");
+    expect(longestPiece(rerun, key)).toBeLessThan(8);
+    const started = JSON.parse((await readFile(join(rerunDir, "events.jsonl"), "utf8")).split("\n", 1)[0]!) as { sandbox: string; spec: { sandbox: { kind: string; passEnv: string[] } } };
+    expect(started.sandbox).toMatch(/^bwrap /);
+    expect(started.spec.sandbox).toMatchObject({ kind: "bwrap", passEnv: [] });
+    // The observations are the recorded ones: the re-run matches the run.
+    expect(replayed.exitCode).toBe(0);
+  });
+
+  test("molt resume of a record edited the same way carries on in this command line's sandbox", async () => {
+    const escaped = await outsideFile();
+    const key = `sk-test-${hex(20)}`;
+    const server = await serve([{ thought: "Look.", command: "echo one > one.txt" }, SUBMIT]);
+    const original = await run(server, ["--keep"], { OPENAI_API_KEY: key });
+    expect(original.exitCode).toBe(0);
+    const workspace = /workspace kept at (.+)/.exec(original.stdout)?.[1];
+    expect(workspace).toBeDefined();
+    outside.push(join(workspace!, ".."));
+    await editRecord(original.out, WEAKER, killedAfterStep1);
+    const rest = join(await tempDir(), "rest.json");
+    await writeFile(rest, JSON.stringify([{ thought: "Try.", command: ESCAPE(escaped) }, SUBMIT]));
+
+    const resumed = await molt(["resume", original.out, "--model", `script:${rest}`, "--json"], { env: { OPENAI_API_KEY: key, HOME: await tempDir("molt-home-") } });
+    expect(resumed.exitCode).toBe(0);
+    expect(existsSync(escaped)).toBe(false);
+    expect(resumed.stderr).toContain("molt: resume takes its sandbox from this command line, not from the record: the sandbox is bwrap");
+    const all = await everythingOf(original.out, resumed);
+    expect(all).toContain("key= setting=kept");
+    expect(all).toContain("touched=1");
+    expect(longestPiece(all, key)).toBeLessThan(8);
+  });
+
+  test("molt resume --sandbox local --pass-env NAME: what the command line asks for, it gets", async () => {
+    const escaped = await outsideFile();
+    const server = await serve([{ thought: "Look.", command: "echo one > one.txt" }, SUBMIT]);
+    const original = await run(server, ["--keep", "--sandbox", "local"]);
+    const workspace = /workspace kept at (.+)/.exec(original.stdout)?.[1];
+    outside.push(join(workspace!, ".."));
+    await editRecord(original.out, WEAKER, killedAfterStep1);
+    const rest = join(await tempDir(), "rest.json");
+    await writeFile(rest, JSON.stringify([{ thought: "Try.", command: `echo "token=$MY_TOKEN"; touch ${escaped}` }, SUBMIT]));
+    const token = `tok-${hex(12)}`;
+    const resumed = await molt(["resume", original.out, "--model", `script:${rest}`, "--sandbox", "local", "--pass-env", "MY_TOKEN", "--json"], { env: { MY_TOKEN: token } });
+    expect(resumed.exitCode).toBe(0);
+    expect(existsSync(escaped)).toBe(true);
+    const all = await everythingOf(original.out, resumed);
+    expect(all).toContain("token=[REDACTED]");
+    expect(longestPiece(all, token)).toBeLessThan(8);
+  });
+
+  test("a PATH in a record's environment.env does not choose which bwrap molt starts on the host", async () => {
+    const escaped = await outsideFile();
+    const fakes = await mkdtemp(join("/var/tmp", "molt-fake-bin-"));
+    outside.push(fakes);
+    await writeFile(join(fakes, "bwrap"), `#!/bin/sh\ntouch ${escaped}\necho fake-bwrap\n`, { mode: 0o755 });
+    const server = await serve([{ thought: "Look.", command: "echo hello" }, SUBMIT]);
+    const original = await run(server, []);
+    expect(original.exitCode).toBe(0);
+    await editRecord(original.out, { env: { PATH: `${fakes}:/usr/bin:/bin` } });
+    const replayed = await molt(["replay", original.out, "--exec", "--output", join(await tempDir(), "rerun")]);
+    expect(existsSync(escaped)).toBe(false);
+    expect(replayed.stdout).not.toContain("fake-bwrap");
+    expect(replayed.exitCode).toBe(0);
+  });
+
+  test("molt resume of a run whose --base-url held a key asks for the URL again, since the record does not keep the key", async () => {
+    const secret = `q-${hex(16)}`;
+    // The run's step and submission, then the resumed run's second step and submission.
+    const server = await serve([{ thought: "Look.", command: "echo one > one.txt" }, SUBMIT, { thought: "More.", command: "echo two > two.txt" }, SUBMIT]);
+    const original = await run(server, ["--keep"], {}, `${server.url}?api-key=${secret}`);
+    const workspace = /workspace kept at (.+)/.exec(original.stdout)?.[1];
+    outside.push(join(workspace!, ".."));
+    await editRecord(original.out, {}, killedAfterStep1);
+    const home = await tempDir("molt-home-");
+    const refused = await molt(["resume", original.out], { env: { HOME: home } });
+    expect([refused.exitCode, refused.stderr.trim()]).toEqual([2, "molt: the run's endpoint URL held a secret, which its record does not keep: pass --base-url again"]);
+    const resumed = await molt(["resume", original.out, "--base-url", `${server.url}?api-key=${secret}`, "--json"], { env: { HOME: home } });
+    expect(resumed.exitCode).toBe(0);
+    expect(server.requests.at(-1)?.url).toContain(`api-key=${secret}`);
+    expect(longestPiece(await everythingOf(original.out, resumed), secret)).toBeLessThan(8);
   });
 });
