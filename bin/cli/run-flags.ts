@@ -1,4 +1,3 @@
-import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { priceOf, type Price } from "../../core/pricing.ts";
 import type { Configuration } from "../../core/config/configuration.ts";
@@ -6,6 +5,8 @@ import { baseUrlProblem } from "../../core/endpoint/endpoint-name.ts";
 import { shownUrl } from "../../core/endpoint/url-secrets.ts";
 import { ActionFormat, type CacheControl, type EvolutionSpec, type Limits, type ModelSpec, type RunSpec, type SandboxSpec } from "../../core/run-spec.ts";
 import { flag, pick, type FlagValues } from "./flags.ts";
+import { readIssueFile, readIssueStream } from "./issue-input.ts";
+import { checkFolder } from "../runtime/folder-check.ts";
 import { UsageError } from "./usage-error.ts";
 
 const wholeNumber = z.string().regex(/^\d+$/, "must be a whole number").transform(Number);
@@ -245,6 +246,7 @@ export function evolutionOf(values: RunValues, env: NodeJS.ProcessEnv): Evolutio
     throw new UsageError("--no-evolve turns tools off; it cannot be combined with --fresh or --evolved");
   }
   const library = all.evolved ?? (env.MOLT_LIBRARY || undefined);
+  if (library !== undefined && !all["no-evolve"]) checkFolder(library, all.evolved !== undefined ? "--evolved" : "MOLT_LIBRARY");
   return {
     enabled: !all["no-evolve"],
     ...(library !== undefined ? { library } : {}),
@@ -258,28 +260,14 @@ export async function readIssue(values: RunValues, stdin: NodeJS.ReadStream): Pr
   if (values.issue !== undefined && values["issue-file"] !== undefined) throw new UsageError("give the issue with --issue or --issue-file, not both");
   let issue: string;
   if (values.issue !== undefined) issue = values.issue;
-  else if (values["issue-file"] !== undefined) {
-    const file = values["issue-file"];
-    try {
-      issue = await readFile(file, "utf8");
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a folder" : code === "EACCES" ? "permission denied" : (code ?? "unreadable");
-      throw new UsageError(`cannot read the issue file ${file}: ${why}`);
-    }
-  } else if (!stdin.isTTY) {
-    issue = await readStream(stdin);
+  else if (values["issue-file"] !== undefined) issue = readIssueFile(values["issue-file"]);
+  else if (!stdin.isTTY) {
+    issue = await readIssueStream(stdin);
   } else {
     throw new UsageError("no issue: pass --issue TEXT, --issue-file FILE, or pipe the issue on standard input");
   }
   if (issue.trim() === "") throw new UsageError("the issue is empty");
   return issue;
-}
-
-async function readStream(stream: NodeJS.ReadStream): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
-  return Buffer.concat(chunks).toString("utf8");
 }
 
 /** The endpoint `molt run` uses: the model, its address and its key, from the flags, the configuration and the environment. */

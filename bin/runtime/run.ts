@@ -1,4 +1,4 @@
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Agent, type AgentOutcome } from "../../core/agent.ts";
 import { EventBus, type EventSink } from "../../core/events/event-bus.ts";
@@ -18,6 +18,7 @@ import { commandEnv } from "../../sandbox/command-env.ts";
 import { CommandExecutor } from "../../sandbox/command-executor.ts";
 import { applyPatch, resolveSourceRepo, Workspace, WorkspaceError, type SourceRepo } from "../../sandbox/workspace.ts";
 import { setUpEvolution, type EvolutionSetup } from "./evolution-setup.ts";
+import { checkFolder } from "./folder-check.ts";
 import { InputError } from "./input-error.ts";
 import { checkedScript, openModel } from "./run-model.ts";
 import { checkSandbox, describeSandbox, RunSandbox } from "./run-sandbox.ts";
@@ -88,16 +89,25 @@ export interface Continuation {
  * an InputError, raised before anything is made.
  */
 export async function prepareRun(spec: RunSpec, options: RunOptions = {}): Promise<PreparedRun> {
+  if (options.output !== undefined) checkFolder(options.output, "--output");
   if (options.output !== undefined && existsSync(join(options.output, "events.jsonl"))) {
     throw new InputError(`${options.output} already holds a run; choose another --output`);
   }
+  if (spec.evolution.enabled && spec.evolution.library !== undefined) checkFolder(spec.evolution.library, "the tool library");
   checkTemplates(spec);
   const source = await checkedSource(spec.repo, spec.base);
   const script = await checkedScript(spec.model);
   checkSandbox(spec);
+  const made = options.output === undefined || !existsSync(options.output);
   const folder = createRunFolder(options.output);
-  const workspace = options.workspace !== undefined ? await Workspace.reopen(options.workspace, source.baseCommit) : await Workspace.create(source);
-  return new Run({ ...spec, repo: source.root, base: source.baseCommit }, { source, folder, workspace, script, options });
+  try {
+    const workspace = options.workspace !== undefined ? await Workspace.reopen(options.workspace, source.baseCommit) : await Workspace.create(source);
+    return new Run({ ...spec, repo: source.root, base: source.baseCommit }, { source, folder, workspace, script, options });
+  } catch (error) {
+    // A run that cannot start leaves no folder behind.
+    if (made) rmSync(folder.dir, { recursive: true, force: true });
+    throw error;
+  }
 }
 
 /** Everything a run is made of, once prepared. */

@@ -302,3 +302,79 @@ describe("a record is never trusted over the command line", () => {
     expect(longestPiece(await everythingOf(original.out, resumed), secret)).toBeLessThan(8);
   });
 });
+
+describe("bad inputs: one line, exit 2, nothing left behind", () => {
+  /** What molt made: the entries of these folders (the run's output's parent, the workspaces' folder). */
+  const listing = async (...dirs: string[]) => (await Promise.all(dirs.map(async (dir) => (existsSync(dir) ? (await readdir(dir)).sort() : [])))).flat();
+
+  async function refused(args: string[], message: RegExp, options: { env?: Record<string, string | undefined>; input?: string } = {}) {
+    const workspaces = await tempDir("molt-workspaces-");
+    const result = await molt(args, { ...options, env: { MOLT_WORKSPACES: workspaces, ...options.env } });
+    const lines = result.stderr.trim().split("\n");
+    expect([result.exitCode, lines.length], result.stderr).toEqual([2, 1]);
+    expect(lines[0]).toMatch(message);
+    expect(result.stderr).not.toContain("internal error");
+    expect(await listing(workspaces)).toEqual([]);
+    return result;
+  }
+
+  /** A folder for the test with a repository, a script and a plain file in it. */
+  async function setting() {
+    const root = await tempDir();
+    const repo = await makeRepo(FILES);
+    const script = join(root, "script.json");
+    await writeFile(script, JSON.stringify([SUBMIT]));
+    const file = join(root, "a-file");
+    await writeFile(file, "not a folder\n");
+    const base = ["run", "--repo", repo, "--model", `script:${script}`];
+    return { root, repo, script, file, base, before: await listing(root) };
+  }
+
+  test("an issue file over 1 MiB (50 MiB here), or one that is not text, is refused before anything is made", async () => {
+    const s = await setting();
+    const big = join(await tempDir(), "big.md");
+    await writeFile(big, "a".repeat(50 * 1024 ** 2));
+    const out = join(s.root, "run");
+    await refused([...s.base, "--issue-file", big, "--output", out], /^molt: the issue file .*big\.md is larger than 1 MiB, the most molt takes$/);
+    const binary = join(await tempDir(), "issue.bin");
+    await writeFile(binary, Buffer.from([0x66, 0x69, 0x78, 0x00, 0x01, 0x02]));
+    await refused([...s.base, "--issue-file", binary, "--output", out], /^molt: the issue file .*issue\.bin is not text: it holds NUL bytes$/);
+    const latin1 = join(await tempDir(), "latin1.md");
+    await writeFile(latin1, Buffer.from("caf\xe9 au lait", "latin1"));
+    await refused([...s.base, "--issue-file", latin1, "--output", out], /^molt: the issue file .*latin1\.md is not UTF-8 text$/);
+    await refused([...s.base, "--output", out], /^molt: the issue on standard input is larger than 1 MiB, the most molt takes$/, { input: "b".repeat(2 * 1024 ** 2) });
+    expect(existsSync(out)).toBe(false);
+    expect(await listing(s.root)).toEqual(s.before);
+  });
+
+  test("--output and --evolved that are files, or under one, leave no run folder and no workspace", async () => {
+    const s = await setting();
+    const out = join(s.root, "run");
+    await refused([...s.base, "--issue", "x", "--output", s.file], /^molt: --output .*a-file is a file, not a folder$/);
+    await refused([...s.base, "--issue", "x", "--output", join(s.file, "run")], /^molt: --output .*a-file\/run is under a file \(.*a-file\), not a folder$/);
+    await refused([...s.base, "--issue", "x", "--output", out, "--evolved", s.file], /^molt: --evolved .*a-file is a file, not a folder$/);
+    await refused([...s.base, "--issue", "x", "--output", out, "--evolved", join(s.file, "lib")], /^molt: --evolved .*a-file\/lib is under a file \(.*a-file\), not a folder$/);
+    await refused([...s.base, "--issue", "x", "--output", out], /^molt: MOLT_LIBRARY .*a-file is a file, not a folder$/, { env: { MOLT_LIBRARY: s.file } });
+    expect(await listing(s.root)).toEqual(s.before);
+  });
+
+  test("molt batch --output or --evolved that are files, and molt replay --exec --output under a file, are refused the same way", async () => {
+    const s = await setting();
+    const instances = join(s.root, "instances.json");
+    await writeFile(instances, JSON.stringify([{ instance_id: "one", repo: s.repo, base_commit: "HEAD", problem_statement: "fix add" }]));
+    const before = await listing(s.root);
+    const batch = ["batch", "--instances", instances, "--model", `script:${s.script}`, "--sandbox", "local"];
+    await refused([...batch, "--output", s.file], /^molt: --output .*a-file is a file, not a folder$/);
+    await refused([...batch, "--output", join(s.file, "out")], /^molt: --output .*a-file\/out is under a file \(.*a-file\), not a folder$/);
+    await refused([...batch, "--output", join(s.root, "batch"), "--evolved", s.file], /^molt: --evolved .*a-file is a file, not a folder$/);
+    await refused(["batch", "merge", s.root, "--output", s.file], /^molt: --output .*a-file is a file, not a folder$/);
+    expect(await listing(s.root)).toEqual(before);
+
+    const server = await serve([SUBMIT]);
+    const original = await run(server, []);
+    expect(original.exitCode).toBe(0);
+    await refused(["replay", original.out, "--exec", "--output", join(s.file, "rerun")], /^molt: --output .*a-file\/rerun is under a file \(.*a-file\), not a folder$/);
+    await refused(["replay", original.out, "--exec", "--output", join(s.root, "rerun"), "--evolved", join(s.file, "lib")], /^molt: --evolved .*a-file\/lib is under a file \(.*a-file\), not a folder$/);
+    expect(await listing(s.root)).toEqual(before);
+  });
+});

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -12,6 +12,7 @@ import { ConfigError, type ConfigSource } from "../../../core/config/config.ts";
 import { reconfigure } from "../../../core/config/configuration.ts";
 import type { RunSpec } from "../../../core/run-spec.ts";
 import { seedLibrary } from "../../../tools/library-seed.ts";
+import { checkFolder } from "../folder-check.ts";
 import { InputError } from "../input-error.ts";
 import { rerunSandbox, type SandboxRules } from "../rerun-sandbox.ts";
 import { prepareRun } from "../run.ts";
@@ -50,8 +51,8 @@ export async function replayExec(record: RunRecord, options: ReplayExecOptions):
   if (options.output !== undefined && existsSync(join(options.output, "events.jsonl"))) {
     throw new InputError(`${options.output} already holds a run; choose another --output`);
   }
-  if (options.output !== undefined) mustBeFolder(options.output, "--output");
-  if (options.evolved !== undefined) mustBeFolder(options.evolved, "--evolved");
+  if (options.output !== undefined) checkFolder(options.output, "--output");
+  if (options.evolved !== undefined) checkFolder(options.evolved, "--evolved");
   const { evolution } = started.spec;
   if (options.evolved !== undefined && !evolution.enabled) throw new InputError("the recorded run had tool evolution off, so the re-run writes no tools: drop --evolved");
   const scratch = options.evolved === undefined && evolution.enabled ? await mkdtemp(join(tmpdir(), "molt-replay-library-")) : undefined;
@@ -95,10 +96,6 @@ function withConfiguration(spec: RunSpec, sources: readonly ConfigSource[]): Run
     if (error instanceof ConfigError) throw new InputError(error.message);
     throw error;
   }
-}
-
-function mustBeFolder(path: string, flag: string): void {
-  if (existsSync(path) && !statSync(path).isDirectory()) throw new InputError(`${flag} ${path} is not a folder`);
 }
 
 function isEmptyLibrary(dir: string): boolean {
