@@ -3,7 +3,7 @@ import { priceOf, type Price } from "../../core/pricing.ts";
 import type { Configuration } from "../../core/config/configuration.ts";
 import { baseUrlProblem } from "../../core/endpoint/endpoint-name.ts";
 import { shownUrl } from "../../core/endpoint/url-secrets.ts";
-import { ActionFormat, type CacheControl, type EvolutionSpec, type Limits, type ModelSpec, type RunSpec, type SandboxSpec } from "../../core/run-spec.ts";
+import { ActionFormat, MAX_TIMER_SECONDS, TOO_LONG, type CacheControl, type EvolutionSpec, type Limits, type ModelSpec, type RunSpec, type SandboxSpec } from "../../core/run-spec.ts";
 import { flag, pick, type FlagValues } from "./flags.ts";
 import { readIssueFile, readIssueStream } from "./issue-input.ts";
 import { checkFolder } from "../runtime/folder-check.ts";
@@ -14,7 +14,10 @@ const amount = z
   .string()
   .refine((value) => /^\d+(\.\d+)?$|^\.\d+$/.test(value.trim()), "must be a number of 0 or more")
   .transform(Number);
-const seconds = amount.refine((value) => value > 0, "must be more than 0 seconds");
+/** A time molt waits for with a timer: more than 0, and no more than a timer can hold. */
+const seconds = amount.refine((value) => value > 0, "must be more than 0 seconds").refine((value) => value <= MAX_TIMER_SECONDS, TOO_LONG);
+/** A time limit: 0 for none. */
+const timeLimit = amount.refine((value) => value <= MAX_TIMER_SECONDS, TOO_LONG);
 const byteSize = z
   .string()
   .regex(/^\d+(\.\d+)?\s*([kmgt]i?b?)?$/i, "must be a size such as 4G, 512M or 1000000")
@@ -103,7 +106,7 @@ export const RUN_FLAGS = {
   }),
   "step-limit": flag({ value: "N", schema: wholeNumber.optional(), help: "stop after N model calls (default 250; 0 means no limit)", config: "agent.step_limit" }),
   "cost-limit": flag({ value: "USD", schema: amount.optional(), help: "stop once the model calls cost this much (default 3; 0 means no limit)", config: "agent.cost_limit" }),
-  "time-limit": flag({ value: "SEC", schema: amount.optional(), help: "stop after this many seconds (default: no limit)", config: "agent.wall_time_limit_seconds" }),
+  "time-limit": flag({ value: "SEC", schema: timeLimit.optional(), help: "stop after this many seconds (default: no limit)", config: "agent.wall_time_limit_seconds" }),
   timeout: flag({ value: "SEC", schema: seconds.optional(), help: "kill a command after this many seconds (default 60)", config: "environment.timeout" }),
   "format-error-limit": flag({
     value: "N",

@@ -378,3 +378,58 @@ describe("bad inputs: one line, exit 2, nothing left behind", () => {
     expect(await listing(s.root)).toEqual(before);
   });
 });
+
+describe("times too long for a timer", () => {
+  const TOO_LONG = "99999999";
+  const LARGEST = "must be at most 2147483 seconds (about 24 days)";
+
+  test.each([
+    [["--timeout", TOO_LONG], `molt: --timeout ${LARGEST} (got "${TOO_LONG}")`],
+    [["--request-timeout", TOO_LONG], `molt: --request-timeout ${LARGEST} (got "${TOO_LONG}")`],
+    [["--time-limit", TOO_LONG], `molt: --time-limit ${LARGEST} (got "${TOO_LONG}")`],
+    [["-c", `environment.timeout=${TOO_LONG}`], `molt: environment.timeout: ${LARGEST} (got ${TOO_LONG})`],
+    [["-c", `agent.wall_time_limit_seconds=${TOO_LONG}`], `molt: agent.wall_time_limit_seconds: ${LARGEST} (got ${TOO_LONG})`],
+  ])("molt run %j is refused in one line naming the largest value", async (args, line) => {
+    const server = await serve([{ thought: "Look.", command: "echo hello" }, SUBMIT]);
+    const result = await run(server, args);
+    expect([result.exitCode, result.stderr.trim()]).toEqual([2, line]);
+    expect(existsSync(result.out)).toBe(false);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  test("the largest command timeout and request timeout work: commands and requests are not cut short", async () => {
+    const server = await serve([{ thought: "Look.", command: "sleep 0.3; echo slept" }, SUBMIT]);
+    const result = await run(server, ["--timeout", "2147483", "--request-timeout", "2147483", "--time-limit", "2147483"]);
+    expect(result.exitCode).toBe(0);
+    expect(observation(server, 1)).toContain("slept");
+  });
+
+  test("molt batch, eval and doctor, and a record that asks for more, are refused the same way", async () => {
+    const root = await tempDir();
+    const instances = join(root, "instances.json");
+    await writeFile(instances, "[]");
+    for (const [args, line] of [
+      [["batch", "--instances", instances, "--model", "m", "--output", join(root, "b"), "--timeout", TOO_LONG], `molt: --timeout ${LARGEST} (got "${TOO_LONG}")`],
+      [["batch", "--instances", instances, "--model", "m", "--output", join(root, "b"), "--request-timeout", TOO_LONG], `molt: --request-timeout ${LARGEST} (got "${TOO_LONG}")`],
+      [["eval", "--instances", instances, "--preds", instances, "--output", join(root, "e"), "--timeout", TOO_LONG], `molt: --timeout ${LARGEST} (got "${TOO_LONG}")`],
+      [["doctor", "--model", "m", "--request-timeout", TOO_LONG], `molt: --request-timeout ${LARGEST} (got "${TOO_LONG}")`],
+    ] as const) {
+      const result = await molt([...args]);
+      expect([result.exitCode, result.stderr.trim()]).toEqual([2, line]);
+    }
+    expect(await readdir(root)).toEqual(["instances.json"]);
+
+    const server = await serve([SUBMIT]);
+    const original = await run(server, []);
+    const file = join(original.out, "events.jsonl");
+    const lines = (await readFile(file, "utf8")).trimEnd().split("\n");
+    const started = JSON.parse(lines[0]!) as { spec: { limits: { commandTimeoutSec: number } } };
+    started.spec.limits.commandTimeoutSec = Number(TOO_LONG);
+    await writeFile(file, [JSON.stringify(started), ...lines.slice(1)].join("\n") + "\n");
+    const rerun = join(root, "rerun");
+    const replayed = await molt(["replay", original.out, "--exec", "--output", rerun]);
+    expect(replayed.exitCode).toBe(2);
+    expect(replayed.stderr.trim()).toMatch(/^molt: .*events\.jsonl:1: not a molt event \(spec\.limits\.commandTimeoutSec: .*2147483/);
+    expect(existsSync(rerun)).toBe(false);
+  });
+});
