@@ -36,6 +36,16 @@ export function shownUrl(text: string): string {
   return urlSecrets(text)?.shown ?? text;
 }
 
+/** Text (an error message) with the secret parts of every URL in it replaced by [REDACTED]. */
+export function hideUrlSecrets(text: string): string {
+  return text.replace(/[a-z][a-z0-9+.-]*:\/\/[^\s"'<>`]+/gi, (found) => {
+    // Punctuation that ends a sentence is not part of the URL.
+    const trailing = /[.,;:!?)\]]*$/.exec(found)![0];
+    const url = found.slice(0, found.length - trailing.length);
+    return shownUrl(url) + trailing;
+  });
+}
+
 function decoded(text: string): string {
   try {
     return decodeURIComponent(text.replace(/\+/g, " "));

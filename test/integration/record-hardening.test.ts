@@ -124,14 +124,18 @@ describe("secrets beyond the API key", () => {
     expect(longestPiece(result.everything, secret)).toBeLessThan(8);
   });
 
-  test("a user and password in --base-url are never recorded or printed", async () => {
+  test("a user and password in --base-url are never recorded or printed, by a run or by molt doctor", async () => {
     const password = `pw-${hex(16)}`;
     const server = await serve([SUBMIT]);
-    const withUser = server.url.replace("http://", `http://molt-user-name:${password}@`);
+    const withUser = server.url.replace("http://", `http://me:${password}@`);
     const result = await run(server, ["--json", "--retries", "0"], {}, withUser);
     expect(result.everything).toContain("http://[REDACTED]@127.0.0.1");
     expect(longestPiece(result.everything, password)).toBeLessThan(8);
-    expect(result.everything).not.toContain("molt-user-name");
+    expect(result.everything).not.toContain("//me:");
+    const doctor = await molt(["doctor", "--model", "m", "--base-url", withUser]);
+    expect(doctor.stdout).toContain("http://[REDACTED]@127.0.0.1");
+    expect(longestPiece(doctor.stdout + doctor.stderr, password)).toBeLessThan(8);
+    expect(doctor.stdout + doctor.stderr).not.toContain("//me:");
     // Nor echoed when the URL is refused.
     const refused = await molt(["run", "--issue", "x", "--model", "m", "--base-url", withUser.replace("http://", "ftp://")]);
     expect(refused.exitCode).toBe(2);
