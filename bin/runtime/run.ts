@@ -42,6 +42,11 @@ export interface RunOptions {
   apiKey?: string | undefined;
   /** Headers sent with every request (--header); never recorded, their values hidden like the key. */
   headers?: Record<string, string> | undefined;
+  /**
+   * The setup command gets the machine's network, to install dependencies (the default). False: it
+   * has the network the spec's sandbox gives the agent's commands (a record's setup run again).
+   */
+  setupNetwork?: boolean;
   /** An interrupted run is started over rather than resumed (a batch's, a re-run's): its workspace is not kept. */
   discardInterrupted?: boolean;
   /** Takes the work that can wait until the run's result is out (removing its workspace); done in line when not given. */
@@ -166,7 +171,7 @@ export class Run implements PreparedRun {
     // A resumed run has had its setup already; the agent never starts on a workspace whose setup failed.
     const setupFailure =
       spec.setup !== undefined && !continuation
-        ? await runSetup({ command: spec.setup, workspace, bus, executor: sandbox.executor({}, [], []) })
+        ? await runSetup({ command: spec.setup, workspace, bus, executor: sandbox.executor({}, [], []), network: options.setupNetwork ?? true })
         : undefined;
     if (setupFailure !== undefined) {
       await endpoint?.close();

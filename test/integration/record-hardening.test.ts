@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, test } from "vitest";
 import type { ScriptedServer, ScriptReply } from "../../bin/runtime/scripted-server.ts";
@@ -287,6 +289,37 @@ describe("a record is never trusted over the command line", () => {
     expect(existsSync(escaped)).toBe(false);
     expect(replayed.stdout).not.toContain("fake-bwrap");
     expect(replayed.exitCode).toBe(0);
+  });
+
+  test("replay --exec runs a record's setup command with the network only when this command line allows it", async () => {
+    let hits = 0;
+    const listener = createServer((_request, response) => {
+      hits++;
+      response.end("ok");
+    });
+    await new Promise<void>((resolve) => listener.listen(0, "127.0.0.1", resolve));
+    try {
+      const port = (listener.address() as AddressInfo).port;
+      const server = await serve([SUBMIT]);
+      const original = await run(server, []);
+      expect(original.exitCode).toBe(0);
+      // A setup command that sends what it can read to a server.
+      const file = join(original.out, "events.jsonl");
+      const lines = (await readFile(file, "utf8")).trimEnd().split("\n");
+      const started = JSON.parse(lines[0]!) as { spec: Record<string, unknown> };
+      started.spec.setup = `python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:${port}/leak')"`;
+      await writeFile(file, [JSON.stringify(started), ...lines.slice(1)].join("\n") + "\n");
+
+      const offline = await molt(["replay", original.out, "--exec", "--output", join(await tempDir(), "rerun")]);
+      expect(hits).toBe(0);
+      expect(offline.stderr).toContain("the recorded setup command runs without the network (--allow-network gives it the network)");
+      const online = await molt(["replay", original.out, "--exec", "--output", join(await tempDir(), "rerun"), "--allow-network"]);
+      expect(online.stderr).not.toContain("setup command runs without");
+      expect(hits).toBe(1);
+    } finally {
+      listener.closeAllConnections();
+      await new Promise((resolve) => listener.close(resolve));
+    }
   });
 
   test("molt resume of a run whose --base-url held a key asks for the URL again, since the record does not keep the key", async () => {

@@ -64,10 +64,14 @@ export async function replayExec(record: RunRecord, options: ReplayExecOptions):
     const configured = options.config?.length ? withConfiguration(started.spec, options.config) : started.spec;
     const { sandbox, note } = rerunSandbox(configured.sandbox, options.sandbox, "replay --exec");
     const spec = { ...respec(configured, library), sandbox };
-    const prepared = await withContext(() => prepareRun(spec, { output, discardInterrupted: true, apiKey: options.apiKey }));
+    // The recorded setup command is the record's code too: it gets the network only when this command line allows it.
+    const setupNetwork = sandbox.network === "all";
+    const setupNote = spec.setup !== undefined && !setupNetwork ? "the recorded setup command runs without the network (--allow-network gives it the network)" : undefined;
+    const prepared = await withContext(() => prepareRun(spec, { output, discardInterrupted: true, apiKey: options.apiKey, setupNetwork }));
     const gate = new RecordedGate(events, started.spec.model.actionFormat, started.spec.agent.actionRegex);
     await prepared.start({ model: new RecordedModel(started.spec.model.name, events), gate, signal: gate.signal });
-    return { folder: prepared.folder, comparison: compareRuns(events, readEvents(prepared.folder.events)), sandboxNote: note };
+    const sandboxNote = [note, setupNote].filter((line) => line !== undefined).join("; ") || undefined;
+    return { folder: prepared.folder, comparison: compareRuns(events, readEvents(prepared.folder.events)), sandboxNote };
   } finally {
     if (scratch !== undefined) await rm(scratch, { recursive: true, force: true });
   }
