@@ -1,6 +1,9 @@
 import { urlSecrets } from "../../core/endpoint/url-secrets.ts";
-import { REDACTED, Redactor } from "../../core/events/redact.ts";
+import { FRAGMENT_CHARS, REDACTED, Redactor } from "../../core/events/redact.ts";
 import type { RunSpec } from "../../core/run-spec.ts";
+
+/** Headers that carry credentials: Authorization, X-API-Key, api-key, X-Auth-Token, Cookie… */
+const CREDENTIAL_HEADER = /auth|key|token|secret|passw|cookie|session|signature|credential/i;
 
 /** The secrets a run knows of, from outside its spec. */
 export interface KnownSecrets {
@@ -17,7 +20,7 @@ export interface KnownSecrets {
  * print them).
  */
 export function runRedactor(spec: RunSpec, known: KnownSecrets, env: NodeJS.ProcessEnv = process.env): Redactor {
-  const secrets: (string | undefined)[] = [known.apiKey, ...Object.values(known.headers ?? {})];
+  const secrets: (string | undefined)[] = [known.apiKey];
   const replacements: (readonly [string, string])[] = [];
   const hide = (value: string) => {
     const inUrl = urlSecrets(value);
@@ -30,10 +33,12 @@ export function runRedactor(spec: RunSpec, known: KnownSecrets, env: NodeJS.Proc
       replacements.push([value, REDACTED]);
     } else if (!isPath(value)) secrets.push(value);
   };
-  if (spec.model.baseUrl !== undefined) {
-    const inUrl = urlSecrets(spec.model.baseUrl);
-    if (inUrl) hide(spec.model.baseUrl);
+  for (const [name, value] of Object.entries(known.headers ?? {})) {
+    // A credential is hidden in pieces too; other headers (HTTP-Referer, X-Title), whole, where they are seen whole.
+    if (CREDENTIAL_HEADER.test(name)) hide(value);
+    else if (value.length >= FRAGMENT_CHARS) replacements.push([value, REDACTED]);
   }
+  if (spec.model.baseUrl !== undefined && urlSecrets(spec.model.baseUrl)) hide(spec.model.baseUrl);
   for (const name of spec.sandbox.passEnv) {
     const value = env[name];
     if (value !== undefined && value !== "") hide(value);

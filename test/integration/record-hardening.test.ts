@@ -116,6 +116,17 @@ describe("secrets beyond the API key", () => {
     expect(longestPiece(result.everything, token)).toBeLessThan(8);
   });
 
+  test("a credential header is hidden in pieces; an attribution header is hidden whole, and only whole", async () => {
+    const credential = `hdr-${hex(16)}`;
+    const server = await serve([{ thought: "Look.", command: `echo '${credential.slice(0, 10)}' '${credential.slice(10)}' https://example.com/molt https://other.example/page` }, SUBMIT]);
+    const result = await run(server, ["--json", "--header", `X-Api-Key: ${credential}`, "--header", "HTTP-Referer: https://example.com/molt"]);
+    expect(result.exitCode).toBe(0);
+    expect(server.requests[0]?.headers["x-api-key"]).toBe(credential);
+    expect(longestPiece(result.everything, credential)).toBeLessThan(8);
+    expect(result.everything).not.toContain("https://example.com/molt");
+    expect(result.everything).toContain("[REDACTED] https://other.example/page");
+  });
+
   test("a key in --base-url's query is used for requests but recorded and printed as [REDACTED]", async () => {
     const secret = `q-${hex(16)}`;
     const server = await serve([{ thought: "Look.", command: "ls" }, SUBMIT]);
