@@ -11,15 +11,22 @@ import { Price } from "./pricing.ts";
 export const ActionFormat = z.enum(["tools", "text"]);
 export type ActionFormat = z.infer<typeof ActionFormat>;
 
+/**
+ * The longest time molt can wait for: Node's timers take at most 2^31-1 ms (about 24.8 days), and
+ * take a longer one as 1 ms, which would kill every command and give up on every request at once.
+ */
+export const MAX_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+export const TOO_LONG = `must be at most ${MAX_TIMER_SECONDS} seconds (about 24 days)`;
+
 export const Limits = z.object({
   /** Model calls; 0 means no limit. */
   stepLimit: z.number().int().nonnegative(),
   /** USD; 0 means no limit. */
   costLimit: z.number().nonnegative(),
   /** Wall-clock seconds for the whole run; 0 means no limit. */
-  timeLimitSec: z.number().nonnegative(),
+  timeLimitSec: z.number().nonnegative().max(MAX_TIMER_SECONDS, TOO_LONG),
   /** Seconds one command may take before it is killed. */
-  commandTimeoutSec: z.number().positive(),
+  commandTimeoutSec: z.number().positive().max(MAX_TIMER_SECONDS, TOO_LONG),
 });
 export type Limits = z.infer<typeof Limits>;
 
@@ -37,7 +44,7 @@ export const ModelSpec = z.object({
   actionFormat: ActionFormat,
   /** How many times a failed call is tried again. */
   retries: z.number().int().nonnegative(),
-  requestTimeoutSec: z.number().positive(),
+  requestTimeoutSec: z.number().positive().max(MAX_TIMER_SECONDS, TOO_LONG),
   price: Price,
   /** Sent with every request (temperature, max_tokens, reasoning_effort, provider fields): the config's model.model_kwargs. */
   kwargs: z.record(z.string(), z.unknown()).default({}),

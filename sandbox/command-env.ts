@@ -1,7 +1,20 @@
 import { isSocketVariable } from "./host-sockets.ts";
 
-/** Names that look like credentials; commands never see them unless passed on purpose. */
-const SECRET_NAME = /KEY|TOKEN|SECRET|PASSWORD/i;
+/**
+ * Names that look like credentials; commands never see them unless passed on purpose. Besides
+ * KEY, TOKEN, SECRET and PASSWORD anywhere: PASSWD and CREDENTIAL anywhere, and AUTH, PAT, PASS
+ * and PWD as words of the name (NPM_CONFIG__AUTH, DOCKER_AUTH_CONFIG, GH_PAT, DB_PASS, MYSQL_PWD),
+ * which leaves GIT_AUTHOR_NAME, PATH, PWD and OLDPWD alone.
+ */
+const SECRET_NAME = /KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|(^|_)(AUTH|PAT|PASS)(_|$)|_PWD$/i;
+
+/** A URL with a password in it (postgres://user:password@host/db): a credential whatever its name. */
+const URL_WITH_PASSWORD = /^[a-z][a-z0-9+.-]*:\/\/[^/?#@:\s]*:[^/?#@\s]+@/i;
+
+/** Whether a variable holds a credential, by its name or by its value. */
+export function isSecretVariable(name: string, value: string): boolean {
+  return SECRET_NAME.test(name) || URL_WITH_PASSWORD.test(value);
+}
 
 /** Settings that keep tools from waiting on a terminal that is not there. */
 const NON_INTERACTIVE: Record<string, string> = {
@@ -26,7 +39,7 @@ export function commandEnv(
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(base)) {
     if (value === undefined) continue;
-    if ((SECRET_NAME.test(name) || MOLT_SETTING.test(name) || isSocketVariable(name, value)) && !passNames.includes(name)) continue;
+    if ((isSecretVariable(name, value) || MOLT_SETTING.test(name) || isSocketVariable(name, value)) && !passNames.includes(name)) continue;
     env[name] = value;
   }
   return { ...env, ...NON_INTERACTIVE, ...extra };

@@ -28,6 +28,10 @@ const SECRET_STORES = [
   ".pypirc", ".config/gcloud", ".azure", ".password-store", ".cargo/credentials", ".cargo/credentials.toml",
   ".config/hub", ".gem/credentials", ".m2/settings.xml", ".terraform.d/credentials.tfrc.json", ".vault-token",
   ".config/op", ".local/share/keyrings",
+  // Histories: what was typed at a shell or a REPL, tokens and passwords on command lines included.
+  ".bash_history", ".zsh_history", ".zhistory", ".histfile", ".sh_history", ".local/share/fish/fish_history", ".python_history",
+  ".node_repl_history", ".ts_node_repl_history", ".psql_history", ".mysql_history", ".sqlite_history", ".rediscli_history",
+  ".mongosh", ".dbshell", ".irb_history", ".pry_history", ".lesshst", ".viminfo", ".local/state/nvim/shada",
 ];
 
 export function secretStores(home = homedir()): string[] {

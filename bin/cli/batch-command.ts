@@ -11,6 +11,7 @@ import type { BatchEvent } from "../runtime/batch/batch-events.ts";
 import { predsFile, writeJsonAtomically } from "../runtime/batch/batch-files.ts";
 import { runBatch, type InstanceTemplate } from "../runtime/batch/batch-runner.ts";
 import { emitK8s } from "../runtime/batch/emit-k8s.ts";
+import { checkFolder } from "../runtime/folder-check.ts";
 import { readInstances } from "../runtime/batch/instances.ts";
 import { mergeBatches } from "../runtime/batch/merge.ts";
 import { readRepoConfig, withRepoConfig } from "../runtime/batch/repo-config.ts";
@@ -140,6 +141,8 @@ export async function batchCommand(args: string[], io: CommandIO): Promise<numbe
   if (instancesFile === undefined) throw new UsageError("no instances: pass --instances FILE (JSON, JSONL or Parquet)");
   // With --emit nothing is written here: each pod writes its own shard on the cluster's volume.
   if (values.output === undefined && emit === undefined) throw new UsageError("no output folder: pass --output DIR");
+  if (emit === undefined && values.output !== undefined) checkFolder(values.output, "--output");
+  if (emit === undefined && values.evolved !== undefined) checkFolder(values.evolved, "--evolved");
   const { configFiles, repoConfigFile } = splitConfigs(values.config, values["repo-config"], io);
   const configuration = configurationOf({ ...values, config: configFiles }, io.stderr);
   const model = values.model ?? configuration.modelName ?? process.env.MOLT_MODEL;
@@ -263,6 +266,7 @@ async function mergeCommand(args: string[], io: CommandIO): Promise<number> {
   }
   if (positionals.length === 0) throw new UsageError("molt batch merge needs the batch folders to merge: molt batch merge DIR... --output DIR");
   if (values.output === undefined) throw new UsageError("no output folder: pass --output DIR");
+  checkFolder(values.output, "--output");
   const result = await mergeBatches(positionals, values.output);
   io.stdout.write(`merged   ${result.instances} instances from ${result.folders} folders into ${resolve(values.output, "preds.json")}\n`);
   return 0;

@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { z } from "zod";
+import { MAX_TIMER_SECONDS, TOO_LONG } from "../../core/run-spec.ts";
 import { bwrapProblem } from "../../sandbox/bwrap.ts";
 import { readInstances } from "../runtime/batch/instances.ts";
 import { readRepoConfig, withRepoConfig } from "../runtime/batch/repo-config.ts";
@@ -47,7 +48,7 @@ export const EVAL_FLAGS = {
   }),
   timeout: flag({
     value: "SEC",
-    schema: z.string().regex(/^\d+(\.\d+)?$/, "must be a number of seconds").transform(Number).refine((n) => n > 0, "must be more than 0 seconds").default(1800),
+    schema: z.string().regex(/^\d+(\.\d+)?$/, "must be a number of seconds").transform(Number).refine((n) => n > 0, "must be more than 0 seconds").refine((n) => n <= MAX_TIMER_SECONDS, TOO_LONG).default(1800),
     help: "time for one instance, install and tests included (default 1800)",
   }),
   sandbox: flag({ ...RUN_FLAGS.sandbox, help: "bwrap (default on Linux) or local (no isolation)" }),

@@ -19,6 +19,8 @@ export interface Flag<S extends z.ZodType = z.ZodType> {
   help: string;
   /** The key of a mini-SWE-agent config file this flag overrides (`agent.step_limit`). */
   config?: string;
+  /** How a bad value is shown back in the error (a URL without its password); as given when absent. */
+  echo?: (value: string) => string;
 }
 
 export type FlagTable = Record<string, Flag>;
@@ -62,7 +64,8 @@ export function parseFlags<T extends FlagTable>(table: T, args: readonly string[
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
       const got = Array.isArray(given) && typeof issue.path[0] === "number" ? given[issue.path[0]] : given;
-      throw new UsageError(`--${name} ${issue.message}${got === undefined ? "" : ` (got "${String(got)}")`}`);
+      const shown = got === undefined ? undefined : definition.echo ? definition.echo(String(got)) : String(got);
+      throw new UsageError(`--${name} ${issue.message}${shown === undefined ? "" : ` (got "${shown}")`}`);
     }
     values[name] = parsed.data;
   }

@@ -4,7 +4,7 @@ import { loadRecord, RecordError, type RunRecord } from "../../core/record/recor
 import { InputError } from "../runtime/input-error.ts";
 import { flag, flagHelp, parseFlags, pick } from "./flags.ts";
 import { isInteractive, type CommandIO } from "./io.ts";
-import { RUN_FLAGS } from "./run-flags.ts";
+import { RUN_FLAGS, rerunSandboxFlags, sandboxOf } from "./run-flags.ts";
 import { runArgument } from "./run-argument.ts";
 import { UsageError } from "./usage-error.ts";
 
@@ -23,9 +23,17 @@ export const REPLAY_FLAGS = {
   evolved: flag({ value: "DIR", schema: z.string().min(1, "must name a folder").optional(), help: "with --exec: the tool library to use and keep (default: a scratch copy of the library as the run began)" }),
   output: flag({ value: "DIR", schema: z.string().min(1, "must name a folder").optional(), help: "with --exec: where the re-run's files go (default: a temporary folder)" }),
   config: flag({ ...RUN_FLAGS.config, help: "with --exec: a configuration to re-run with instead of the recorded one, or one setting to change in it (agent.step_limit=5); repeatable" }),
+  ...withExec(rerunSandboxFlags()),
   step: flag({ value: "N", schema: z.string().regex(/^[1-9]\d*$/, "must be a step number").transform(Number).optional(), help: "open the view at step N" }),
   ...pick(RUN_FLAGS, ["theme", "screen-reader", "help"]),
 };
+
+const SANDBOX_FLAGS = ["sandbox", "allow-network", "allow-domain", "mem-limit", "pass-env"] as const;
+
+/** These flags, their help saying they go with --exec. */
+function withExec<T extends Record<string, { help: string }>>(table: T): T {
+  return Object.fromEntries(Object.entries(table).map(([name, definition]) => [name, { ...definition, help: `with --exec: ${definition.help}` }])) as T;
+}
 
 export function replayHelp(): string {
   return `Usage: molt replay RUN [--print | --json | --checkout STEP DIR | --exec] [flags]
@@ -34,6 +42,9 @@ RUN is a run's folder, its events.jsonl, or a *.traj.json (molt's own or mini-SW
 of its layouts). On a terminal the run opens step by step; elsewhere it prints as --print does.
 
 ${flagHelp(pick(REPLAY_FLAGS, ["print", "json", "checkout", "exec", "evolved", "output", "config", "step", "theme", "screen-reader"]))}
+
+With --exec, the sandbox is this command line's, never the record's (anyone may edit a record):
+${flagHelp(pick(REPLAY_FLAGS, SANDBOX_FLAGS))}
 
 Keys: ←/→ step · Home/End first/last · n/N next/previous evolution event · o full output ·
 t tools at that step (↑/↓ choose) · d the step's change to the repository · D all changes so
@@ -47,7 +58,7 @@ far · ↑/↓ PgUp/PgDn scroll · Esc back to the step · q quit
  * or re-executed against a fresh workspace (--exec).
  */
 export async function replayCommand(args: string[], io: CommandIO): Promise<number> {
-  const { values: flags, positionals } = parseFlags(REPLAY_FLAGS, args, { positionals: true });
+  const { values: flags, positionals, given } = parseFlags(REPLAY_FLAGS, args, { positionals: true });
   if (flags.help) {
     io.stdout.write(replayHelp());
     return 0;
@@ -58,6 +69,8 @@ export async function replayCommand(args: string[], io: CommandIO): Promise<numb
   if (modes > 1) throw new UsageError("choose one of --print, --json, --checkout and --exec");
   if (flags.checkout === undefined && rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
   if ((flags.evolved !== undefined || flags.output !== undefined || flags.config.length > 0) && !flags.exec) throw new UsageError("--evolved, --output and -c go with --exec");
+  const sandboxFlag = SANDBOX_FLAGS.find((name) => given[name] !== undefined);
+  if (sandboxFlag !== undefined && !flags.exec) throw new UsageError(`--${sandboxFlag} goes with --exec`);
 
   const record = readRecord(runArgument(runArg));
   if (flags.json) {
@@ -83,7 +96,9 @@ export async function replayCommand(args: string[], io: CommandIO): Promise<numb
         throw error;
       }
     });
-    const { folder, comparison } = await replayExec(record, { output: flags.output, evolved: flags.evolved, config });
+    const sandbox = { ...sandboxOf(flags, { env: {} }), memLimitBytes: flags["mem-limit"] };
+    const { folder, comparison, sandboxNote } = await replayExec(record, { output: flags.output, evolved: flags.evolved, config, sandbox, apiKey: process.env.OPENAI_API_KEY || undefined });
+    if (sandboxNote !== undefined) io.stderr.write(`molt: ${sandboxNote}\n`);
     io.stdout.write(`re-run ${folder.dir}\n${formatComparison(comparison)}`);
     return comparison.patch.same ? 0 : 1;
   }

@@ -1,10 +1,12 @@
-import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { priceOf, type Price } from "../../core/pricing.ts";
 import type { Configuration } from "../../core/config/configuration.ts";
 import { baseUrlProblem } from "../../core/endpoint/endpoint-name.ts";
-import { ActionFormat, type CacheControl, type EvolutionSpec, type Limits, type ModelSpec, type RunSpec, type SandboxSpec } from "../../core/run-spec.ts";
-import { flag, type FlagValues } from "./flags.ts";
+import { shownUrl } from "../../core/endpoint/url-secrets.ts";
+import { ActionFormat, MAX_TIMER_SECONDS, TOO_LONG, type CacheControl, type EvolutionSpec, type Limits, type ModelSpec, type RunSpec, type SandboxSpec } from "../../core/run-spec.ts";
+import { flag, pick, type FlagValues } from "./flags.ts";
+import { readIssueFile, readIssueStream } from "./issue-input.ts";
+import { checkFolder } from "../runtime/folder-check.ts";
 import { UsageError } from "./usage-error.ts";
 
 const wholeNumber = z.string().regex(/^\d+$/, "must be a whole number").transform(Number);
@@ -12,7 +14,10 @@ const amount = z
   .string()
   .refine((value) => /^\d+(\.\d+)?$|^\.\d+$/.test(value.trim()), "must be a number of 0 or more")
   .transform(Number);
-const seconds = amount.refine((value) => value > 0, "must be more than 0 seconds");
+/** A time molt waits for with a timer: more than 0, and no more than a timer can hold. */
+const seconds = amount.refine((value) => value > 0, "must be more than 0 seconds").refine((value) => value <= MAX_TIMER_SECONDS, TOO_LONG);
+/** A time limit: 0 for none. */
+const timeLimit = amount.refine((value) => value <= MAX_TIMER_SECONDS, TOO_LONG);
 const byteSize = z
   .string()
   .regex(/^\d+(\.\d+)?\s*([kmgt]i?b?)?$/i, "must be a size such as 4G, 512M or 1000000")
@@ -55,6 +60,7 @@ export const RUN_FLAGS = {
         if (problem !== undefined) context.addIssue({ code: "custom", message: `cannot be used: ${problem}` });
       })
       .optional(),
+    echo: shownUrl,
     help: "an OpenAI-compatible endpoint (or OPENAI_BASE_URL; default OpenAI). The key comes from OPENAI_API_KEY; local servers need none.",
   }),
   "model-kwargs": flag({
@@ -100,7 +106,7 @@ export const RUN_FLAGS = {
   }),
   "step-limit": flag({ value: "N", schema: wholeNumber.optional(), help: "stop after N model calls (default 250; 0 means no limit)", config: "agent.step_limit" }),
   "cost-limit": flag({ value: "USD", schema: amount.optional(), help: "stop once the model calls cost this much (default 3; 0 means no limit)", config: "agent.cost_limit" }),
-  "time-limit": flag({ value: "SEC", schema: amount.optional(), help: "stop after this many seconds (default: no limit)", config: "agent.wall_time_limit_seconds" }),
+  "time-limit": flag({ value: "SEC", schema: timeLimit.optional(), help: "stop after this many seconds (default: no limit)", config: "agent.wall_time_limit_seconds" }),
   timeout: flag({ value: "SEC", schema: seconds.optional(), help: "kill a command after this many seconds (default 60)", config: "environment.timeout" }),
   "format-error-limit": flag({
     value: "N",
@@ -154,6 +160,19 @@ export const RUN_FLAGS = {
   help: flag({ short: "h", schema: toggle, help: "show this help" }),
 };
 export type RunFlags = typeof RUN_FLAGS;
+
+/**
+ * The sandbox flags of a command that carries on or runs again a recorded run (`molt resume`,
+ * `molt replay --exec`): the record's own sandbox is never used, so these, or their defaults, are
+ * the sandbox. The memory limit has no default: the record's is kept, up to the default's.
+ */
+export function rerunSandboxFlags() {
+  const memLimit = RUN_FLAGS["mem-limit"];
+  return {
+    ...pick(RUN_FLAGS, ["sandbox", "allow-network", "allow-domain", "pass-env"]),
+    "mem-limit": flag({ ...memLimit, schema: memLimit.schema.removeDefault().optional(), help: "memory for each command, such as 4G or 512M (default: the run's own, at most 4G)" }),
+  };
+}
 
 /** The values of any subset of the run flags; what is not given takes its default. */
 export type RunValues = Partial<FlagValues<RunFlags>>;
@@ -209,7 +228,7 @@ export function modelSpecOf(name: string, baseUrl: string | undefined, values: R
   };
 }
 
-export function sandboxOf(values: RunValues, configuration: Configuration): SandboxSpec {
+export function sandboxOf(values: RunValues, configuration: Pick<Configuration, "env">): SandboxSpec {
   const all = complete(values);
   if (all["allow-network"] && all["allow-domain"].length > 0) throw new UsageError("--allow-network already allows every domain; drop --allow-domain");
   const kind = all.sandbox ?? (process.platform === "linux" ? "bwrap" : "local");
@@ -230,6 +249,7 @@ export function evolutionOf(values: RunValues, env: NodeJS.ProcessEnv): Evolutio
     throw new UsageError("--no-evolve turns tools off; it cannot be combined with --fresh or --evolved");
   }
   const library = all.evolved ?? (env.MOLT_LIBRARY || undefined);
+  if (library !== undefined && !all["no-evolve"]) checkFolder(library, all.evolved !== undefined ? "--evolved" : "MOLT_LIBRARY");
   return {
     enabled: !all["no-evolve"],
     ...(library !== undefined ? { library } : {}),
@@ -243,28 +263,14 @@ export async function readIssue(values: RunValues, stdin: NodeJS.ReadStream): Pr
   if (values.issue !== undefined && values["issue-file"] !== undefined) throw new UsageError("give the issue with --issue or --issue-file, not both");
   let issue: string;
   if (values.issue !== undefined) issue = values.issue;
-  else if (values["issue-file"] !== undefined) {
-    const file = values["issue-file"];
-    try {
-      issue = await readFile(file, "utf8");
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a folder" : code === "EACCES" ? "permission denied" : (code ?? "unreadable");
-      throw new UsageError(`cannot read the issue file ${file}: ${why}`);
-    }
-  } else if (!stdin.isTTY) {
-    issue = await readStream(stdin);
+  else if (values["issue-file"] !== undefined) issue = readIssueFile(values["issue-file"]);
+  else if (!stdin.isTTY) {
+    issue = await readIssueStream(stdin);
   } else {
     throw new UsageError("no issue: pass --issue TEXT, --issue-file FILE, or pipe the issue on standard input");
   }
   if (issue.trim() === "") throw new UsageError("the issue is empty");
   return issue;
-}
-
-async function readStream(stream: NodeJS.ReadStream): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
-  return Buffer.concat(chunks).toString("utf8");
 }
 
 /** The endpoint `molt run` uses: the model, its address and its key, from the flags, the configuration and the environment. */
@@ -274,7 +280,7 @@ export function endpointOf(values: RunValues, env: NodeJS.ProcessEnv, configurat
   if (model === "script:") throw new UsageError("--model script:FILE needs a file");
   const baseUrl = values["base-url"] ?? (env.OPENAI_BASE_URL || undefined);
   const problem = baseUrl === undefined ? undefined : baseUrlProblem(baseUrl);
-  if (problem !== undefined) throw new UsageError(`OPENAI_BASE_URL ${baseUrl} cannot be used: ${problem}`);
+  if (problem !== undefined) throw new UsageError(`OPENAI_BASE_URL ${shownUrl(baseUrl!)} cannot be used: ${problem}`);
   const apiKey = env.OPENAI_API_KEY || undefined;
   if (!model.startsWith("script:") && !apiKey && baseUrl === undefined) {
     throw new UsageError("no API key: set OPENAI_API_KEY, or point --base-url at an endpoint that needs none");

@@ -2,16 +2,18 @@ import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { readEvents, repairEvents } from "../../core/events/events-file.ts";
 import type { EventOf, MoltEvent } from "../../core/events/events.ts";
+import { REDACTED } from "../../core/events/redact.ts";
 import { priceOf } from "../../core/pricing.ts";
 import { createRunFolder } from "../../core/record/run-folder.ts";
 import type { RunSpec } from "../../core/run-spec.ts";
 import { resolveSourceRepo, Workspace, WorkspaceError } from "../../sandbox/workspace.ts";
 import { InputError } from "./input-error.ts";
 import { checkedScript } from "./run-model.ts";
+import { rerunSandbox, type SandboxRules } from "./rerun-sandbox.ts";
 import { checkSandbox } from "./run-sandbox.ts";
 import { Run, type PreparedRun, type RunOptions } from "./run.ts";
 
-/** What a resumed run may change: where its model answers from. */
+/** What a resumed run takes from its command line: where its model answers from, and its sandbox. */
 export interface ResumeChanges {
   /** Another model, or the same one with a new key. */
   model?: string | undefined;
@@ -19,13 +21,23 @@ export interface ResumeChanges {
   baseUrl?: string | undefined;
   /** Ask before every command, or stop asking; default: as the run did. */
   confirm?: boolean | undefined;
+  /** The sandbox the command line asks for (its flags, or their defaults): the record's is never used. */
+  sandbox: SandboxRules;
+}
+
+export interface PreparedResume {
+  run: PreparedRun;
+  /** How the resumed run's sandbox differs from the recorded one, in a line; undefined when it does not. */
+  sandboxNote: string | undefined;
 }
 
 /**
  * A run that was interrupted or killed, ready to carry on from its last completed step in its own
- * workspace, with the spec it recorded (read back whole) and the changes asked for.
+ * workspace, with the spec it recorded (its limits, prompts and configuration, read back whole),
+ * the changes asked for, and the sandbox of this command line: a record is a file anyone may have
+ * edited, and the sandbox protects this machine.
  */
-export async function prepareResume(dirArg: string, changes: ResumeChanges, options: Omit<RunOptions, "output" | "workspace"> = {}): Promise<PreparedRun> {
+export async function prepareResume(dirArg: string, changes: ResumeChanges, options: Omit<RunOptions, "output" | "workspace"> = {}): Promise<PreparedResume> {
   const dir = resolve(dirArg);
   const eventsPath = join(dir, "events.jsonl");
   if (!existsSync(eventsPath)) throw new InputError(`${dirArg} is not a molt run: it has no events.jsonl`);
@@ -44,7 +56,11 @@ export async function prepareResume(dirArg: string, changes: ResumeChanges, opti
   }
   if (!events.some((event) => event.type === "prompt")) throw new InputError("the run ended before its first step; start it again with molt run");
 
-  const spec = resumedSpec(started.spec, changes);
+  const { sandbox, note } = rerunSandbox(started.spec.sandbox, changes.sandbox, "resume");
+  const spec = { ...resumedSpec(started.spec, changes), sandbox };
+  if (spec.model.script === undefined && spec.model.baseUrl?.includes(REDACTED)) {
+    throw new InputError("the run's endpoint URL held a secret, which its record does not keep: pass --base-url again");
+  }
   // The run's own script carries on from the first reply the record has not used; a new one starts at its first.
   const script = (await checkedScript(spec.model))?.slice(changes.model === undefined ? repliesServed(events) : 0);
   checkSandbox(spec);
@@ -56,7 +72,8 @@ export async function prepareResume(dirArg: string, changes: ResumeChanges, opti
     const source = await resolveSourceRepo(spec.repo, spec.base);
     repairEvents(eventsPath);
     const folder = createRunFolder(dir, started.runId);
-    return new Run(spec, { source, folder, workspace, script, options: { ...options, output: dir }, continuation: { events } });
+    const run = new Run(spec, { source, folder, workspace, script, options: { ...options, output: dir }, continuation: { events } });
+    return { run, sandboxNote: note };
   } catch (error) {
     if (error instanceof WorkspaceError) throw new InputError(error.message);
     throw error;

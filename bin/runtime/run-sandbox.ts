@@ -18,7 +18,7 @@ export function checkSandbox(spec: RunSpec): void {
 }
 
 /** The sandbox in words, for run_started and the views. */
-export function describeSandbox(spec: RunSpec): string {
+export function describeSandbox(spec: Pick<RunSpec, "sandbox">): string {
   const { kind, network, allowDomains } = spec.sandbox;
   if (kind === "local") return "local (no isolation: commands run as you, with your network)";
   const net = network === "all" ? "network allowed" : allowDomains.length > 0 ? `network to ${allowDomains.join(", ")}` : "no network";

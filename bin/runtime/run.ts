@@ -1,10 +1,10 @@
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Agent, type AgentOutcome } from "../../core/agent.ts";
 import { EventBus, type EventSink } from "../../core/events/event-bus.ts";
 import { EventsFile } from "../../core/events/events-file.ts";
 import { noTotals, type ExitStatus, type MoltEvent, type Totals } from "../../core/events/events.ts";
-import { redactor } from "../../core/events/redact.ts";
+import { RedactedEvents } from "../../core/events/redacted-events.ts";
 import type { Model } from "../../core/model.ts";
 import { TemplateError } from "../../core/config/template.ts";
 import { Prompts } from "../../core/prompts.ts";
@@ -18,10 +18,12 @@ import { commandEnv } from "../../sandbox/command-env.ts";
 import { CommandExecutor } from "../../sandbox/command-executor.ts";
 import { applyPatch, resolveSourceRepo, Workspace, WorkspaceError, type SourceRepo } from "../../sandbox/workspace.ts";
 import { setUpEvolution, type EvolutionSetup } from "./evolution-setup.ts";
+import { checkFolder } from "./folder-check.ts";
 import { InputError } from "./input-error.ts";
 import { checkedScript, openModel } from "./run-model.ts";
 import { checkSandbox, describeSandbox, RunSandbox } from "./run-sandbox.ts";
 import type { ScriptReply } from "./scripted-server.ts";
+import { runRedactor } from "./run-secrets.ts";
 import { runSetup } from "./setup-step.ts";
 import { SnapshotLayer } from "./snapshot-layer.ts";
 import { templateVars } from "./template-vars.ts";
@@ -40,6 +42,11 @@ export interface RunOptions {
   apiKey?: string | undefined;
   /** Headers sent with every request (--header); never recorded, their values hidden like the key. */
   headers?: Record<string, string> | undefined;
+  /**
+   * The setup command gets the machine's network, to install dependencies (the default). False: it
+   * has the network the spec's sandbox gives the agent's commands (a record's setup run again).
+   */
+  setupNetwork?: boolean;
   /** An interrupted run is started over rather than resumed (a batch's, a re-run's): its workspace is not kept. */
   discardInterrupted?: boolean;
   /** Takes the work that can wait until the run's result is out (removing its workspace); done in line when not given. */
@@ -89,16 +96,25 @@ export interface Continuation {
  * an InputError, raised before anything is made.
  */
 export async function prepareRun(spec: RunSpec, options: RunOptions = {}): Promise<PreparedRun> {
+  if (options.output !== undefined) checkFolder(options.output, "--output");
   if (options.output !== undefined && existsSync(join(options.output, "events.jsonl"))) {
     throw new InputError(`${options.output} already holds a run; choose another --output`);
   }
+  if (spec.evolution.enabled && spec.evolution.library !== undefined) checkFolder(spec.evolution.library, "the tool library");
   checkTemplates(spec);
   const source = await checkedSource(spec.repo, spec.base);
   const script = await checkedScript(spec.model);
   checkSandbox(spec);
+  const made = options.output === undefined || !existsSync(options.output);
   const folder = createRunFolder(options.output);
-  const workspace = options.workspace !== undefined ? await Workspace.reopen(options.workspace, source.baseCommit) : await Workspace.create(source);
-  return new Run({ ...spec, repo: source.root, base: source.baseCommit }, { source, folder, workspace, script, options });
+  try {
+    const workspace = options.workspace !== undefined ? await Workspace.reopen(options.workspace, source.baseCommit) : await Workspace.create(source);
+    return new Run({ ...spec, repo: source.root, base: source.baseCommit }, { source, folder, workspace, script, options });
+  } catch (error) {
+    // A run that cannot start leaves no folder behind.
+    if (made) rmSync(folder.dir, { recursive: true, force: true });
+    throw error;
+  }
 }
 
 /** Everything a run is made of, once prepared. */
@@ -127,8 +143,9 @@ export class Run implements PreparedRun {
   async start(hooks: RunHooks = {}): Promise<RunOutcome> {
     const { spec } = this;
     const { source, folder, workspace, script, options, continuation } = this.#parts;
-    const redact = redactor([options.apiKey, ...Object.values(options.headers ?? {})]);
-    const bus = new EventBus(redact);
+    const redactor = runRedactor(spec, { apiKey: options.apiKey, headers: options.headers });
+    const redact = <T>(value: T): T => redactor.value(value);
+    const bus = new EventBus(new RedactedEvents(redactor).screen);
     bus.subscribe(new EventsFile(folder.events));
     for (const sink of hooks.sinks ?? []) bus.subscribe(sink);
     const endpoint = hooks.model ? undefined : await openModel(spec.model, script, options.apiKey, options.headers);
@@ -159,7 +176,7 @@ export class Run implements PreparedRun {
     // A resumed run has had its setup already; the agent never starts on a workspace whose setup failed.
     const setupFailure =
       spec.setup !== undefined && !continuation
-        ? await runSetup({ command: spec.setup, workspace, bus, executor: sandbox.executor({}, [], []) })
+        ? await runSetup({ command: spec.setup, workspace, bus, executor: sandbox.executor({}, [], []), network: options.setupNetwork ?? true })
         : undefined;
     if (setupFailure !== undefined) {
       await endpoint?.close();

@@ -48,9 +48,13 @@ export const ScriptReply = z.union([
     /** Stream part of the reply, then cut the connection. */
     cutStream: z.boolean().optional(),
     /** Wait this long before answering. */
-    delayMs: z.number().nonnegative().optional(),
+    delayMs: z.number().nonnegative().max(600_000).optional(),
     /** Why the model stopped, when not the usual ("length": cut off at the token limit). */
     finishReason: z.string().optional(),
+    /** Stream the text in pieces of this many characters, cutting words (and whatever is in them) apart, rather than word by word. */
+    chunkChars: z.number().int().positive().optional(),
+    /** Wait this long before each streamed piece of the text, so that a view shows the reply as it grows. */
+    chunkDelayMs: z.number().nonnegative().max(60_000).optional(),
   }),
 ]);
 export type ScriptReply = z.infer<typeof ScriptReply>;
@@ -73,6 +77,8 @@ export async function loadScript(path: string): Promise<ScriptReply[]> {
 }
 
 export interface RecordedRequest {
+  /** The path and query the request was sent to. */
+  url: string;
   model: string;
   messages: { role: string; content?: unknown; tool_call_id?: string; cache_control?: unknown }[];
   tools: boolean;
@@ -136,7 +142,7 @@ export async function startScriptedServer(options: ScriptedServerOptions): Promi
     }
     if (options.record !== false) {
       const { messages: _messages, tools: _tools, model: _model, ...parameters } = body as ChatRequest & Record<string, unknown>;
-      requests.push({ model: body.model ?? "", messages: body.messages ?? [], tools: (body.tools?.length ?? 0) > 0, authorization: req.headers.authorization, parameters, headers: req.headers });
+      requests.push({ url: req.url ?? "", model: body.model ?? "", messages: body.messages ?? [], tools: (body.tools?.length ?? 0) > 0, authorization: req.headers.authorization, parameters, headers: req.headers });
     }
     const reply = options.script[next];
     if (reply === undefined) return sendError(res, 400, `the script has no more replies (it has ${options.script.length})`);
@@ -155,7 +161,7 @@ export async function startScriptedServer(options: ScriptedServerOptions): Promi
     const model = body.model ?? "scripted";
     const finishReason = step.finishReason ?? (toolCalls.length ? "tool_calls" : "stop");
     const withTotal = usage && { ...usage, total_tokens: Number(usage.prompt_tokens) + Number(usage.completion_tokens) };
-    if (body.stream) return streamReply(res, model, content, toolCalls, withTotal, step.cutStream ?? false, finishReason, reasoning);
+    if (body.stream) return streamReply(res, { model, content, toolCalls, usage: withTotal, cut: step.cutStream ?? false, finishReason, reasoning, chunkChars: step.chunkChars, chunkDelayMs: step.chunkDelayMs });
     sendJson(res, 200, {
       id: `chatcmpl-${next}`,
       object: "chat.completion",
@@ -214,26 +220,41 @@ function renderReply(
   return { content, toolCalls };
 }
 
-function streamReply(
-  res: ServerResponse,
-  model: string,
-  content: string,
-  toolCalls: WireToolCall[],
-  usage: Record<string, unknown> | undefined,
-  cut: boolean,
-  finishReason: string,
-  reasoning: { field: string; text: string } | undefined,
-): void {
+interface StreamedReply {
+  model: string;
+  content: string;
+  toolCalls: WireToolCall[];
+  usage: Record<string, unknown> | undefined;
+  /** Stream part of the reply, then cut the connection. */
+  cut: boolean;
+  finishReason: string;
+  reasoning: { field: string; text: string } | undefined;
+  chunkChars: number | undefined;
+  chunkDelayMs: number | undefined;
+}
+
+async function streamReply(res: ServerResponse, reply: StreamedReply): Promise<void> {
+  const { model, content, toolCalls, usage, cut, finishReason, reasoning, chunkChars, chunkDelayMs } = reply;
   res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
   const id = `chatcmpl-${Date.now()}`;
   const created = Math.floor(Date.now() / 1000);
   const chunk = (delta: object, finish: string | null = null) =>
     `data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+  // Words arrive one by one, as a model would stream them; or pieces of a fixed size when the script asks.
+  const pieces = (text: string) => (chunkChars !== undefined ? text.match(new RegExp(`[\\s\\S]{1,${chunkChars}}`, "g")) : text.match(/\s*\S+\s*/g)) ?? [];
   let out = chunk({ role: "assistant", content: "" });
+  const send = async (piece: string) => {
+    if (chunkDelayMs === undefined) {
+      out += piece;
+      return;
+    }
+    res.write(out + piece);
+    out = "";
+    await new Promise((resolve) => setTimeout(resolve, chunkDelayMs));
+  };
   // A reasoning model thinks first, in a field of its own.
-  for (const piece of reasoning?.text.match(/\s*\S+\s*/g) ?? []) out += chunk({ [reasoning!.field]: piece });
-  // Words arrive one by one, as a model would stream them.
-  for (const piece of content.match(/\s*\S+\s*/g) ?? []) out += chunk({ content: piece });
+  for (const piece of pieces(reasoning?.text ?? "")) await send(chunk({ [reasoning!.field]: piece }));
+  for (const piece of pieces(content)) await send(chunk({ content: piece }));
   if (cut) {
     res.write(out);
     res.destroy();

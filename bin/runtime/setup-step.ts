@@ -9,8 +9,10 @@ export const SETUP_TIMEOUT_SEC = 1800;
 export interface SetupStep {
   command: string;
   workspace: Workspace;
-  /** The agent's executor settings; the setup gets the network and its own timeout on top. */
+  /** The agent's executor settings; the setup gets its own timeout on top, and the network unless `network` is false. */
   executor: ExecutorOptions;
+  /** Give the setup the machine's network (the default): false keeps the agent's network rules (a record's setup, re-run). */
+  network?: boolean;
   bus: EventBus;
 }
 
@@ -24,7 +26,7 @@ export async function runSetup(step: SetupStep): Promise<string | undefined> {
     ...step.executor,
     timeoutSec: SETUP_TIMEOUT_SEC,
     limits: { ...step.executor.limits, cpuSec: SETUP_TIMEOUT_SEC },
-    sandbox: { ...step.executor.sandbox, network: "all", allowDomains: [] },
+    sandbox: step.network === false ? step.executor.sandbox : { ...step.executor.sandbox, network: "all", allowDomains: [] },
   });
   let result;
   try {

@@ -1,4 +1,4 @@
-import type { ActionFormat, AgentSpec, CacheControl, RunSpec } from "../run-spec.ts";
+import { MAX_TIMER_SECONDS, TOO_LONG, type ActionFormat, type AgentSpec, type CacheControl, type RunSpec } from "../run-spec.ts";
 import { ConfigError, isTree, mergeConfig, MOLT_DEFAULT_CONFIG, readConfigFile, type ConfigSource, type ConfigTree } from "./config.ts";
 
 /**
@@ -123,8 +123,8 @@ export function resolveConfiguration(tree: ConfigTree, actionFormat?: ActionForm
     actionFormat: format,
     stepLimit: count(agent, "agent.step_limit") ?? MINI_DEFAULTS.stepLimit,
     costLimit: amount(agent, "agent.cost_limit") ?? MINI_DEFAULTS.costLimit,
-    timeLimitSec: amount(agent, "agent.wall_time_limit_seconds") ?? 0,
-    commandTimeoutSec: positive(environment, "environment.timeout") ?? MINI_DEFAULTS.commandTimeoutSec,
+    timeLimitSec: timer(amount(agent, "agent.wall_time_limit_seconds"), "agent.wall_time_limit_seconds") ?? 0,
+    commandTimeoutSec: timer(positive(environment, "environment.timeout"), "environment.timeout") ?? MINI_DEFAULTS.commandTimeoutSec,
     modelName: text(model, "model.model_name"),
     modelKwargs: mapping(model, "model.model_kwargs") ?? {},
     cacheControl: cacheControlOf(field(model, "model.set_cache_control")),
@@ -171,6 +171,11 @@ function number(part: ConfigTree, path: string, check: (value: number) => boolea
 const count = (part: ConfigTree, path: string) => number(part, path, (value) => Number.isInteger(value) && value >= 0, "a whole number of 0 or more");
 const amount = (part: ConfigTree, path: string) => number(part, path, (value) => value >= 0, "a number of 0 or more");
 const positive = (part: ConfigTree, path: string) => number(part, path, (value) => value > 0, "a number of seconds above 0");
+/** A time molt waits for with a timer, which cannot hold more. */
+const timer = (seconds: number | undefined, path: string) => {
+  if (seconds !== undefined && seconds > MAX_TIMER_SECONDS) throw new ConfigError(`${path}: ${TOO_LONG} (got ${seconds})`);
+  return seconds;
+};
 
 function mapping(part: ConfigTree, path: string): ConfigTree | undefined {
   const value = field(part, path);

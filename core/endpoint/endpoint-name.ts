@@ -1,3 +1,5 @@
+import { shownUrl } from "./url-secrets.ts";
+
 /** The endpoint as a user can check it: scheme, host, port and path ("https://api.openai.com:443/v1"). */
 export function endpointName(baseUrl: string | undefined): string {
   const url = new URL(baseUrl ?? "https://api.openai.com/v1");
@@ -7,7 +9,7 @@ export function endpointName(baseUrl: string | undefined): string {
 
 /** Why a base URL cannot be used, in a few words; undefined when it can. */
 export function baseUrlProblem(baseUrl: string): string | undefined {
-  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(baseUrl)) return `it has no scheme: write http://${baseUrl} (or https://)`;
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(baseUrl)) return `it has no scheme: write ${shownUrl(`http://${baseUrl}`)} (or https://)`;
   if (!URL.canParse(baseUrl)) return "it is not a URL";
   const url = new URL(baseUrl);
   if (url.protocol !== "http:" && url.protocol !== "https:") return `molt speaks http and https, not ${url.protocol.replace(/:$/, "")}`;

@@ -1,5 +1,6 @@
 import OpenAI from "openai";
 import { ContextWindowExceeded, ModelAborted, ModelError, UnsupportedParameter } from "./errors.ts";
+import { hideUrlSecrets } from "./url-secrets.ts";
 
 /** A failure that may pass: asked again after a backoff. */
 export class Retryable extends Error {
@@ -53,7 +54,7 @@ export function classify(error: unknown, signal: AbortSignal | undefined, contex
   }
   if (error instanceof OpenAI.APIError) {
     const status = error.status;
-    const detail = firstLine(error.message.replace(/^\d{3}\s+/, ""));
+    const detail = hideUrlSecrets(firstLine(error.message.replace(/^\d{3}\s+/, "")));
     const text = `${error.message} ${JSON.stringify(error.error ?? "")} ${error.code ?? ""}`;
     if (CONTEXT_WINDOW.some((pattern) => pattern.test(text)) && (status === undefined || status === 400 || status === 413 || status === 422 || status >= 500)) {
       return new ContextWindowExceeded(`the conversation no longer fits the context window of ${context.model} at ${context.endpoint}: ${detail}`, status);
@@ -95,7 +96,8 @@ function rootCause(error: Error): string {
   let cause: unknown = error;
   while (cause instanceof Error && cause.cause instanceof Error) cause = cause.cause;
   const code = cause instanceof Error && "code" in cause && typeof cause.code === "string" ? `${cause.code} ` : "";
-  return cause instanceof Error ? `${code}${firstLine(cause.message)}`.trim() : firstLine(error.message);
+  // Node's fetch names the URL it refused, user and password included.
+  return hideUrlSecrets(cause instanceof Error ? `${code}${firstLine(cause.message)}`.trim() : firstLine(error.message));
 }
 
 function firstLine(text: string): string {

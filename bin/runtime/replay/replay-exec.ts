@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -12,7 +12,9 @@ import { ConfigError, type ConfigSource } from "../../../core/config/config.ts";
 import { reconfigure } from "../../../core/config/configuration.ts";
 import type { RunSpec } from "../../../core/run-spec.ts";
 import { seedLibrary } from "../../../tools/library-seed.ts";
+import { checkFolder } from "../folder-check.ts";
 import { InputError } from "../input-error.ts";
+import { rerunSandbox, type SandboxRules } from "../rerun-sandbox.ts";
 import { prepareRun } from "../run.ts";
 import { compareRuns, type Comparison } from "./compare.ts";
 
@@ -23,16 +25,23 @@ export interface ReplayExecOptions {
   evolved?: string | undefined;
   /** Configuration to re-run with instead of the recorded one (files), or changes to it (`key=value`). */
   config?: readonly ConfigSource[];
+  /** The sandbox this command line asks for (its flags, or their defaults): the record's is never used. */
+  sandbox: SandboxRules;
+  /** The endpoint's key, hidden in the re-run's record and output as a run hides it. */
+  apiKey?: string | undefined;
 }
 
 export interface ReplayExecResult {
   folder: RunFolder;
   comparison: Comparison;
+  /** How the re-run's sandbox differs from the recorded one, in a line; undefined when it does not. */
+  sandboxNote: string | undefined;
 }
 
 /**
  * Runs a recorded run's replies again, with no model endpoint, in a fresh workspace at the run's
- * base commit, with the spec it recorded; then compares the two records step by step.
+ * base commit, with the spec it recorded but the sandbox of this command line; then compares the
+ * two records step by step.
  */
 export async function replayExec(record: RunRecord, options: ReplayExecOptions): Promise<ReplayExecResult> {
   if (record.kind !== "molt") throw new InputError(`${record.file}: --exec re-runs molt runs only; a mini-SWE-agent trajectory does not say which tools and settings it ran with`);
@@ -42,8 +51,8 @@ export async function replayExec(record: RunRecord, options: ReplayExecOptions):
   if (options.output !== undefined && existsSync(join(options.output, "events.jsonl"))) {
     throw new InputError(`${options.output} already holds a run; choose another --output`);
   }
-  if (options.output !== undefined) mustBeFolder(options.output, "--output");
-  if (options.evolved !== undefined) mustBeFolder(options.evolved, "--evolved");
+  if (options.output !== undefined) checkFolder(options.output, "--output");
+  if (options.evolved !== undefined) checkFolder(options.evolved, "--evolved");
   const { evolution } = started.spec;
   if (options.evolved !== undefined && !evolution.enabled) throw new InputError("the recorded run had tool evolution off, so the re-run writes no tools: drop --evolved");
   const scratch = options.evolved === undefined && evolution.enabled ? await mkdtemp(join(tmpdir(), "molt-replay-library-")) : undefined;
@@ -52,11 +61,17 @@ export async function replayExec(record: RunRecord, options: ReplayExecOptions):
     // A library the user names is used as it is, unless it is empty: then it starts as the recorded one.
     if (library !== undefined && !evolution.fresh && isEmptyLibrary(library)) await seedLibrary(library, events, "replay-seed");
     const output = resolve(options.output ?? join(tmpdir(), `molt-replay-${newRunId()}`));
-    const spec = options.config?.length ? withConfiguration(started.spec, options.config) : started.spec;
-    const prepared = await withContext(() => prepareRun(respec(spec, library), { output, discardInterrupted: true }));
+    const configured = options.config?.length ? withConfiguration(started.spec, options.config) : started.spec;
+    const { sandbox, note } = rerunSandbox(configured.sandbox, options.sandbox, "replay --exec");
+    const spec = { ...respec(configured, library), sandbox };
+    // The recorded setup command is the record's code too: it gets the network only when this command line allows it.
+    const setupNetwork = sandbox.network === "all";
+    const setupNote = spec.setup !== undefined && !setupNetwork ? "the recorded setup command runs without the network (--allow-network gives it the network)" : undefined;
+    const prepared = await withContext(() => prepareRun(spec, { output, discardInterrupted: true, apiKey: options.apiKey, setupNetwork }));
     const gate = new RecordedGate(events, started.spec.model.actionFormat, started.spec.agent.actionRegex);
     await prepared.start({ model: new RecordedModel(started.spec.model.name, events), gate, signal: gate.signal });
-    return { folder: prepared.folder, comparison: compareRuns(events, readEvents(prepared.folder.events)) };
+    const sandboxNote = [note, setupNote].filter((line) => line !== undefined).join("; ") || undefined;
+    return { folder: prepared.folder, comparison: compareRuns(events, readEvents(prepared.folder.events)), sandboxNote };
   } finally {
     if (scratch !== undefined) await rm(scratch, { recursive: true, force: true });
   }
@@ -85,10 +100,6 @@ function withConfiguration(spec: RunSpec, sources: readonly ConfigSource[]): Run
     if (error instanceof ConfigError) throw new InputError(error.message);
     throw error;
   }
-}
-
-function mustBeFolder(path: string, flag: string): void {
-  if (existsSync(path) && !statSync(path).isDirectory()) throw new InputError(`${flag} ${path} is not a folder`);
 }
 
 function isEmptyLibrary(dir: string): boolean {
