@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { afterEach, expect, test } from "vitest";
 import { MoltEvent } from "../../core/events/events.ts";
+import { batchFixture } from "../batch-fixture.ts";
 import { cleanUp, makeRepo, molt, scriptedServers, tempDir } from "../helpers.ts";
 
 // What the patch cannot hold — files in a submodule's folder, a git repository the agent made
@@ -73,4 +74,17 @@ test("a git repository the agent makes inside the workspace does not stop the pa
   expect(patch).not.toContain("fixture");
   expect(patch).not.toContain("Subproject commit");
   expect(await appliesToFreshClone(repo, join(out, "patch.diff"))).toBe("new\n");
+});
+
+test("in a batch, what a patch leaves out is in the instance's summary and its line; preds.json holds the rest of the patch", async () => {
+  const f = await batchFixture({ "acme__calc-1": [{ command: "mkdir fixture && (cd fixture && git init -q && printf 'x\\n' > x.txt) && sed -i 's/a - b/a + b/' calc.js" }, { command: SUBMIT }] });
+  const out = join(f.root, "out");
+  const result = await molt(["batch", "--instances", f.instancesFile, "--output", out, "--model", `script:${f.scripts}`, "--repos-dir", f.reposDir, "--sandbox", "local", "--filter", "calc-1"]);
+  expect(result.exitCode).toBe(0);
+  const note = "fixture/ is a git repository of its own inside the workspace, not part of the repository: its files are not in the patch";
+  expect(result.stdout).toContain(note);
+  const summary = JSON.parse(await readFile(join(out, "summary.json"), "utf8")) as { instances: Record<string, { patch_notes: string[] }> };
+  expect(summary.instances["acme__calc-1"]?.patch_notes).toEqual([note]);
+  const preds = JSON.parse(await readFile(join(out, "preds.json"), "utf8")) as Record<string, { model_patch: string }>;
+  expect(preds["acme__calc-1"]?.model_patch).toContain("+export const add = (a, b) => a + b;");
 });
