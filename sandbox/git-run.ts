@@ -24,11 +24,12 @@ const NETWORK_VARIABLES = ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_pro
  */
 export function gitEnv(extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const name of ["PATH", "USER", "LANG", "LC_ALL", "TMPDIR", ...NETWORK_VARIABLES]) {
+  for (const name of ["PATH", "USER", "TMPDIR", ...NETWORK_VARIABLES]) {
     const value = process.env[name];
     if (value !== undefined) env[name] = value;
   }
-  return { ...env, GIT_TERMINAL_PROMPT: "0", GIT_CONFIG_NOSYSTEM: "1", GIT_CONFIG_GLOBAL: "/dev/null", GIT_ATTR_NOSYSTEM: "1", ...extra };
+  // git's messages in English: molt reads them ("fatal:", "error:"), and passes their lines on.
+  return { ...env, LC_ALL: "C", GIT_TERMINAL_PROMPT: "0", GIT_CONFIG_NOSYSTEM: "1", GIT_CONFIG_GLOBAL: "/dev/null", GIT_ATTR_NOSYSTEM: "1", ...extra };
 }
 
 /** The settings of a git command of molt's (`-c` each): `config`, then the user's own safe.directory exceptions. */

@@ -22,17 +22,17 @@ const LOOKED_AT = 1000;
  * folder (git takes only its commit, and never what is written into a submodule that is not
  * checked out), and a git repository of its own inside the work tree (git would take it as a
  * submodule, or stop when it has no commit yet). The patch holds neither; the user hears of
- * each that has files in it. And a new file too big for the patch (MAX_FILE_PATCH_BYTES). `env` names molt's git directory, its index (holding the starting
- * point) and the work tree. The work tree is the agent's: nothing here follows a link in it.
+ * each that has files in it. And a new file too big for the patch (MAX_FILE_PATCH_BYTES), never
+ * read. `env` names molt's git directory, its index (holding the starting point) and the work
+ * tree. The work tree is the agent's: nothing here follows a link in it.
  */
 export async function patchScope(workTree: string, env: Record<string, string>, { keepBig = false } = {}): Promise<PatchScope> {
   const scope: PatchScope = { exclude: [], notes: [], tooBig: [] };
   const staged = await runGit(workTree, env, ["ls-files", "-z", "--stage"]);
   for (const entry of staged.split("\0")) {
     if (!entry.startsWith("160000 ")) continue;
-    const path = entry.slice(entry.indexOf("\t") + 1);
-    scope.exclude.push(path);
-    const note = await submoduleNote(workTree, path);
+    const { exclude, note } = await submodule(workTree, entry.slice(entry.indexOf("\t") + 1));
+    scope.exclude.push(exclude);
     if (note) scope.notes.push(note);
   }
   const untracked = (await runGit(workTree, env, ["ls-files", "-z", "--others", "--exclude-standard"])).split("\0").filter((entry) => entry !== "");
@@ -60,17 +60,30 @@ export async function patchScope(workTree: string, env: Record<string, string>, 
   return scope;
 }
 
-async function submoduleNote(workTree: string, path: string): Promise<string | undefined> {
+/** What `git add` leaves out for the submodule at `path`, and what the user hears of it. */
+async function submodule(workTree: string, path: string): Promise<{ exclude: string; note?: string }> {
+  const asItWas = "the patch leaves submodules as they are";
+  // A folder on the way replaced by a link or a file: git cannot be told to leave out what is
+  // "beyond" it, so it leaves out that instead, and nothing here looks through it.
+  const parts = path.split("/");
+  for (let depth = 1; depth < parts.length; depth++) {
+    const parent = parts.slice(0, depth).join("/");
+    const info = await lstat(join(workTree, parent)).catch(() => undefined);
+    if (!info) return { exclude: path, note: `${path} (a submodule) is no longer in the workspace: ${asItWas}` };
+    if (!info.isDirectory()) {
+      return { exclude: parent, note: `${path} (a submodule) is no longer in the workspace, and ${parent} is now a ${info.isSymbolicLink() ? "link" : "file"}: neither is in the patch, which leaves submodules as they are` };
+    }
+  }
   const info = await lstat(join(workTree, path)).catch(() => undefined);
-  if (!info) return `${path} (a submodule) was removed: the patch leaves submodules as they are`;
-  if (!info.isDirectory()) return `${path} (a submodule) was replaced by a ${info.isSymbolicLink() ? "link" : "file"}: the patch leaves submodules as they are`;
+  if (!info) return { exclude: path, note: `${path} (a submodule) is no longer in the workspace: ${asItWas}` };
+  if (!info.isDirectory()) return { exclude: path, note: `${path} (a submodule) was replaced by a ${info.isSymbolicLink() ? "link" : "file"}, which is not in the patch: ${asItWas}` };
   const entries: string[] = await readdir(join(workTree, path)).catch(() => []);
   // A submodule checked out (by a setup command) has its own .git; what changes inside it is its own history.
-  if (entries.length === 0 || entries.includes(".git")) return undefined;
+  if (entries.length === 0 || entries.includes(".git")) return { exclude: path };
   const files = await filesIn(join(workTree, path), path);
-  if (files.length === 0) return undefined;
+  if (files.length === 0) return { exclude: path };
   const named = files.slice(0, NAMED).join(", ") + (files.length > NAMED ? `, … (${files.length >= LOOKED_AT ? `${LOOKED_AT}+` : files.length} files)` : "");
-  return `${path}/ is a submodule that is not checked out in the workspace: what was written in it (${named}) is not in the patch`;
+  return { exclude: path, note: `${path}/ is a submodule that is not checked out in the workspace: what was written in it (${named}) is not in the patch` };
 }
 
 /** Some files under `dir`, by their paths in the repository: links are named, never followed. */

@@ -1,10 +1,10 @@
-import { readFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterEach, expect, test } from "vitest";
 import { MoltEvent } from "../../core/events/events.ts";
 import { batchFixture } from "../batch-fixture.ts";
-import { cleanUp, makeRepo, molt, scriptedServers, tempDir } from "../helpers.ts";
+import { cleanUp, makeRepo, molt, scriptedServers, tempDir, writeFiles } from "../helpers.ts";
 
 // What the patch cannot hold — files in a submodule's folder, a git repository the agent made
 // inside the workspace — is named at the end of the run and in its record, and the rest of the
@@ -87,4 +87,23 @@ test("in a batch, what a patch leaves out is in the instance's summary and its l
   expect(summary.instances["acme__calc-1"]?.patch_notes).toEqual([note]);
   const preds = JSON.parse(await readFile(join(out, "preds.json"), "utf8")) as Record<string, { model_patch: string }>;
   expect(preds["acme__calc-1"]?.model_patch).toContain("+export const add = (a, b) => a + b;");
+});
+
+test("a submodule's folder replaced by a link out of the workspace: molt does not look through it, the patch is made, and the run says what it left out", async () => {
+  const lib = await makeRepo({ "lib.txt": "library\n" });
+  const repo = await makeRepo({ "a.txt": "old\n" });
+  await git(repo, "submodule", "add", "--quiet", lib, "vendor/lib");
+  await git(repo, "commit", "--quiet", "-m", "add the submodule");
+  // A folder of the host's, outside /tmp, that the sandbox cannot see but molt could.
+  const host = await mkdtemp("/var/tmp/molt-host-");
+  try {
+    await writeFiles(host, { "lib/private-name.txt": "x\n" });
+    const { result, end, patch } = await runScript(repo, `rm -rf vendor && ln -s ${host} vendor && printf 'new\\n' > a.txt`);
+    expect(result.exitCode).toBe(0);
+    expect(JSON.stringify(end)).not.toContain("private-name");
+    expect(end?.patchNotes).toEqual(["vendor/lib (a submodule) is no longer in the workspace, and vendor is now a link: neither is in the patch, which leaves submodules as they are"]);
+    expect(patch).toContain("+new");
+  } finally {
+    await rm(host, { recursive: true, force: true });
+  }
 });
