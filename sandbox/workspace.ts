@@ -172,8 +172,8 @@ export class Workspace {
    * molt's own git directory and a fresh index of the starting point, so nothing the agent did to
    * the workspace's `.git` takes part. The diff goes to the file as git writes it; a file whose
    * change is too big for a patch is left out of it (PatchSections), and so are submodules and
-   * repositories inside the work tree (patchScope). Never fails: what the patch cannot hold, or
-   * why it could not be made, is in `notes`, one line each.
+   * repositories inside the work tree (patchScope). Fails only when `file` cannot be written: what
+   * the patch cannot hold, or why git could not make it (then it is empty), is in `notes`, a line each.
    */
   async writePatch(file: string): Promise<PatchWritten> {
     const index = join(this.container, "molt-patch.index");
