@@ -1,10 +1,21 @@
+import { closeSync, openSync, readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { simpleGit, type SimpleGit } from "simple-git";
-import { gitEnv, runGit, SAFE_GIT_CONFIG } from "./git-run.ts";
+import { gitCommand, gitEnv, gitSettings, runGit, SAFE_GIT_CONFIG } from "./git-run.ts";
+import { MAX_FILE_PATCH_BYTES, MAX_PATCH_BYTES, PatchSections, type LeftOutFile } from "./patch-sections.ts";
+import { patchScope } from "./patch-scope.ts";
 
 export { gitEnv } from "./git-run.ts";
+
+export type ApplyOutcome = { applied: true; message: string } | { applied: false; message: string };
+
+/** The patch as written to its file (as UTF-8 text), and a line for each thing it leaves out. */
+export interface PatchWritten {
+  patch: string;
+  notes: string[];
+}
 
 /** The user pointed molt at something it cannot work on; the message is one line for them. */
 export class WorkspaceError extends Error {
@@ -12,9 +23,9 @@ export class WorkspaceError extends Error {
 }
 
 /**
- * A simple-git for `dir`; the GIT_ variables molt sets itself must be allowed by name. Hooks and
- * the fsmonitor are off: molt runs git in the agent's workspace, outside any sandbox, and must
- * never run a program the agent planted there.
+ * A simple-git for `dir` (for tests and benchmarks; molt's own commands use runGit), with the
+ * settings and environment of molt's own git commands: no hooks, no fsmonitor, no system or
+ * global configuration. The GIT_ variables molt sets itself must be allowed by name.
  */
 export function git(dir: string, extraEnv?: Record<string, string>): SimpleGit {
   const env = gitEnv(extraEnv);
@@ -22,9 +33,9 @@ export function git(dir: string, extraEnv?: Record<string, string>): SimpleGit {
   return simpleGit({
     baseDir: dir,
     allowEnvironment,
-    config: ["core.hooksPath=/dev/null", "core.fsmonitor=false"],
+    config: gitSettings(),
     // simple-git guards these settings against pointing at programs; here they turn programs off.
-    unsafe: { allowUnsafeHooksPath: true, allowUnsafeFsMonitor: true },
+    unsafe: { allowUnsafeHooksPath: true, allowUnsafeFsMonitor: true, allowUnsafeConfigPaths: true },
   }).env(env);
 }
 
@@ -103,9 +114,10 @@ export class Workspace {
     const env = { GIT_DIR: this.#baseGit, GIT_WORK_TREE: this.path, GIT_INDEX_FILE: index, ...identity };
     try {
       await runGit(this.path, env, ["read-tree", this.baseCommit]);
-      await runGit(this.path, env, ["add", "--all"]);
+      // What a setup command left, however big, is the starting point, never part of the patch.
+      await this.#addAll(env, { keepBig: true });
       const tree = (await runGit(this.path, env, ["write-tree"])).trim();
-      this.#start = (await runGit(this.path, env, ["commit-tree", tree, "-p", this.baseCommit, "-m", "molt: the workspace after setup"])).trim();
+      this.#start = (await runGit(this.path, env, ["commit-tree", "--no-gpg-sign", tree, "-p", this.baseCommit, "-m", "molt: the workspace after setup"])).trim();
       return this.#start;
     } finally {
       await rm(index, { force: true });
@@ -155,18 +167,75 @@ export class Workspace {
   }
 
   /**
-   * The change the agent made: the work tree against the starting point, new files included and
-   * ignored files left out. Made with molt's own git directory and a fresh index of the base
-   * commit, so nothing the agent did to the workspace's `.git` takes part.
+   * Writes the change the agent made to `file`: the work tree against the starting point, new
+   * files included and ignored files left out, as git's binary-safe diff, byte for byte. Made with
+   * molt's own git directory and a fresh index of the starting point, so nothing the agent did to
+   * the workspace's `.git` takes part. The diff goes to the file as git writes it; a file whose
+   * change is too big for a patch is left out of it (PatchSections), and so are submodules and
+   * repositories inside the work tree (patchScope). Fails only when `file` cannot be written: what
+   * the patch cannot hold, or why git could not make it (then it is empty), is in `notes`, a line each.
    */
-  async patch(): Promise<string> {
+  async writePatch(file: string): Promise<PatchWritten> {
     const index = join(this.container, "molt-patch.index");
     const env = { GIT_DIR: this.#baseGit, GIT_WORK_TREE: this.path, GIT_INDEX_FILE: index };
-    await runGit(this.path, env, ["read-tree", this.#start]);
-    await runGit(this.path, env, ["add", "--all"]);
-    const diff = await runGit(this.path, env, ["diff", "--cached", "--binary", "--no-color", "--no-ext-diff", "--no-renames", this.#start]);
-    await rm(index, { force: true });
-    return diff;
+    const notes: string[] = [];
+    const fd = openSync(file, "w");
+    try {
+      await runGit(this.path, env, ["read-tree", this.#start]);
+      const added = await this.#addAll(env);
+      notes.push(...added.notes);
+      const sections = new PatchSections(fd);
+      await runGit(this.path, env, ["diff", "--cached", "--binary", "--no-color", "--no-ext-diff", "--no-textconv", "--no-renames", this.#start], SAFE_GIT_CONFIG, {
+        onOutput: (chunk) => sections.write(chunk),
+      });
+      sections.end();
+      notes.push(...leftOutNotes([...added.tooBig, ...sections.leftOut].sort((a, b) => (a.path < b.path ? -1 : 1))));
+    } catch (error) {
+      closeSync(openSync(file, "w"));
+      notes.push(`the patch could not be made (it is empty): ${firstLine(error)}`);
+    } finally {
+      closeSync(fd);
+      await rm(index, { force: true });
+    }
+    return { patch: readFileSync(file, "utf8"), notes };
+  }
+
+  /** The change the agent made, as `writePatch` writes it. */
+  async patch(): Promise<string> {
+    return (await this.writePatch(join(this.container, "molt-patch.diff"))).patch;
+  }
+
+  /**
+   * `git add --all` into the index `env` names, leaving out what a patch cannot hold (patchScope)
+   * and going on past files git cannot read; says what it left out.
+   */
+  async #addAll(env: Record<string, string>, { keepBig = false } = {}): Promise<{ notes: string[]; tooBig: LeftOutFile[] }> {
+    const scope = await patchScope(this.path, env, { keepBig });
+    const pathspecs = [".", ...scope.exclude.map((path) => `:(exclude,literal)${path}`)];
+    const added = await gitCommand(this.path, env, ["add", "--all", "--ignore-errors", "--pathspec-from-file=-", "--pathspec-file-nul"], SAFE_GIT_CONFIG, {
+      input: pathspecs.join("\0"),
+      okExitCodes: [1],
+    });
+    const unreadable = added.stderr.split("\n").filter((line) => line.startsWith("error: ")).map((line) => `left out of the patch: ${line.slice("error: ".length)}`);
+    return { notes: [...scope.notes, ...unreadable], tooBig: scope.tooBig };
+  }
+
+  /**
+   * Applies a patch file to the user's work tree, only when all of it applies cleanly. git runs
+   * with molt's own git directory, so neither the user's configuration nor the repository's own
+   * .git/config takes part (a filter there would change what is written), and the index and
+   * refs of the user's repository are not touched.
+   */
+  async applyTo(repoRoot: string, patchFile: string, patch: string): Promise<ApplyOutcome> {
+    if (patch.trim() === "") return { applied: false, message: "the patch is empty: nothing to apply" };
+    const env = { GIT_DIR: this.#baseGit, GIT_WORK_TREE: repoRoot, GIT_INDEX_FILE: join(this.container, "molt-apply.index") };
+    try {
+      await runGit(repoRoot, env, ["apply", "--check", "--binary", patchFile]);
+    } catch (error) {
+      return { applied: false, message: `the patch does not apply cleanly to ${repoRoot}, so nothing was changed: ${firstLine(error)}` };
+    }
+    await runGit(repoRoot, env, ["apply", "--binary", patchFile]);
+    return { applied: true, message: `the patch was applied to ${repoRoot}` };
   }
 
   async remove(): Promise<void> {
@@ -174,20 +243,20 @@ export class Workspace {
   }
 }
 
-export type ApplyOutcome = { applied: true; message: string } | { applied: false; message: string };
+/** One line per file left out for its size: the first ten by name, then how many more. */
+function leftOutNotes(files: readonly LeftOutFile[]): string[] {
+  const perFile = `a file's change may take at most ${mib(MAX_FILE_PATCH_BYTES)} of the patch`;
+  const lines = files.slice(0, 10).map(({ path, bytes, why }) => {
+    if (why === "new") return `left out of the patch: ${path}, a new file of ${mib(bytes)} (${perFile})`;
+    if (why === "file") return `left out of the patch: ${path}, whose change takes ${mib(bytes)} (${perFile})`;
+    return `left out of the patch: ${path}, whose change takes ${mib(bytes)} (the patch had reached its limit of ${mib(MAX_PATCH_BYTES)})`;
+  });
+  if (files.length > 10) lines.push(`left out of the patch: ${files.length - 10} more files, over its size limits`);
+  return lines;
+}
 
-/** Applies a patch to the user's work tree, only when all of it applies cleanly. */
-export async function applyPatch(repoRoot: string, patch: string, patchFile: string): Promise<ApplyOutcome> {
-  if (patch.trim() === "") return { applied: false, message: "the patch is empty: nothing to apply" };
-  await writeFile(patchFile, patch);
-  const repo = git(repoRoot);
-  try {
-    await repo.raw("apply", "--check", "--binary", patchFile);
-  } catch (error) {
-    return { applied: false, message: `the patch does not apply cleanly to ${repoRoot}, so nothing was changed: ${firstLine(error)}` };
-  }
-  await repo.raw("apply", "--binary", patchFile);
-  return { applied: true, message: `the patch was applied to ${repoRoot}` };
+function mib(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(bytes < 10 * 1024 * 1024 ? 1 : 0)} MiB`;
 }
 
 function firstLine(error: unknown): string {

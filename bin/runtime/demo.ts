@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SnapshotStore } from "../../sandbox/snapshots.ts";
-import { git } from "../../sandbox/workspace.ts";
+import { runGit } from "../../sandbox/git-run.ts";
 
 /** The demo's bundled sample: a small repository with a real bug, its issue, and the scripted model's replies. */
 const SAMPLE = fileURLToPath(new URL("./demo/", import.meta.url));
@@ -26,7 +26,9 @@ export async function makeSampleRepo(): Promise<SampleRepo> {
   const repo = join(await mkdtemp(join(tmpdir(), "molt-demo-")), "tiny-durations");
   await cp(join(SAMPLE, "repo"), repo, { recursive: true });
   const identity = { GIT_AUTHOR_NAME: "molt demo", GIT_AUTHOR_EMAIL: "demo@molt.invalid", GIT_COMMITTER_NAME: "molt demo", GIT_COMMITTER_EMAIL: "demo@molt.invalid" };
-  await git(repo, identity).init().add(".").commit("tiny-durations 1.2.0");
+  await runGit(repo, {}, ["init", "--quiet"]);
+  await runGit(repo, {}, ["add", "."]);
+  await runGit(repo, identity, ["commit", "--quiet", "--no-gpg-sign", "-m", "tiny-durations 1.2.0"]);
   return {
     repo,
     library: join(dirname(repo), "evolved"),
@@ -34,7 +36,7 @@ export async function makeSampleRepo(): Promise<SampleRepo> {
       if (keep) return;
       // The run's snapshots borrow the sample's objects too: they take their own copy, so replay works after the sample is gone.
       const snapshots = await SnapshotStore.open(join(output, "snapshots.git")).catch(() => undefined);
-      await snapshots?.absorb((await git(repo).revparse("HEAD")).trim()).catch(() => undefined);
+      await snapshots?.absorb((await runGit(repo, {}, ["rev-parse", "HEAD"])).trim()).catch(() => undefined);
       await rm(dirname(repo), { recursive: true, force: true });
     },
   };

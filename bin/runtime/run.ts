@@ -16,7 +16,7 @@ import type { StepGate } from "../../core/step-gate.ts";
 import { MOLT_VERSION } from "../../core/version.ts";
 import { commandEnv } from "../../sandbox/command-env.ts";
 import { CommandExecutor } from "../../sandbox/command-executor.ts";
-import { applyPatch, resolveSourceRepo, Workspace, WorkspaceError, type SourceRepo } from "../../sandbox/workspace.ts";
+import { resolveSourceRepo, Workspace, WorkspaceError, type SourceRepo } from "../../sandbox/workspace.ts";
 import { setUpEvolution, type EvolutionSetup } from "./evolution-setup.ts";
 import { checkFolder } from "./folder-check.ts";
 import { InputError } from "./input-error.ts";
@@ -181,7 +181,8 @@ export class Run implements PreparedRun {
     if (setupFailure !== undefined) {
       await endpoint?.close();
       const totals = noTotals();
-      const ended = await this.#finish(bus, { exitStatus: "EnvironmentError", reason: setupFailure, messages: [], totals }, "");
+      writeFileSync(folder.patch, "");
+      const ended = await this.#finish(bus, { exitStatus: "EnvironmentError", reason: setupFailure, messages: [], totals }, "", []);
       if (!options.keep) await workspace.remove();
       return { ...ended, reason: redact(setupFailure), notes: [] };
     }
@@ -238,15 +239,15 @@ export class Run implements PreparedRun {
       await endpoint?.close();
     }
 
-    const patch = await workspace.patch();
-    const ended = await this.#finish(bus, redact(outcome), patch);
-    const notes: string[] = [];
+    const { patch, notes: patchNotes } = await workspace.writePatch(folder.patch);
+    const ended = await this.#finish(bus, redact(outcome), patch, patchNotes);
+    const notes: string[] = patchNotes.map((note) => `patch    ${note}`);
     const snapshotProblem = snapshots?.problem;
     if (snapshotProblem) notes.push(`snapshots ${snapshotProblem}`);
     if (options.apply) {
       const applied =
         outcome.exitStatus === "Submitted"
-          ? await applyPatch(source.root, patch, folder.patch)
+          ? await workspace.applyTo(source.root, folder.patch, patch)
           : { applied: false, message: `not applied: the run ended with ${outcome.exitStatus}, not a submission` };
       notes.push(`apply    ${applied.message}`);
     }
@@ -259,23 +260,23 @@ export class Run implements PreparedRun {
     return { ...ended, notes };
   }
 
-  /** Writes the patch and the trajectory and records the end; the record is complete when this returns. */
-  async #finish(bus: EventBus, outcome: AgentOutcome, patch: string): Promise<Omit<RunOutcome, "notes">> {
+  /** Writes the trajectory and records the end (the patch is written already); the record is complete when this returns. */
+  async #finish(bus: EventBus, outcome: AgentOutcome, patch: string, patchNotes: string[]): Promise<Omit<RunOutcome, "notes">> {
     const { folder, source } = this.#parts;
-    writeFileSync(folder.patch, patch);
     writeTrajectory(folder.trajectory, {
       messages: outcome.messages,
       exitStatus: outcome.exitStatus,
       submission: patch,
       totals: outcome.totals,
       actionFormat: this.spec.model.actionFormat,
-      molt: { version: MOLT_VERSION, runId: folder.runId, model: this.spec.model.name, repo: source.root, baseCommit: source.baseCommit },
+      molt: { version: MOLT_VERSION, runId: folder.runId, model: this.spec.model.name, repo: source.root, baseCommit: source.baseCommit, ...(patchNotes.length > 0 ? { patchNotes } : {}) },
     });
     bus.emit({
       type: "run_finished",
       exitStatus: outcome.exitStatus,
       reason: outcome.reason,
       patch,
+      ...(patchNotes.length > 0 ? { patchNotes } : {}),
       patchFile: folder.patch,
       trajectoryFile: folder.trajectory,
       totals: outcome.totals,

@@ -225,6 +225,8 @@ export const RunFinished = z.object({
   /** Why the run ended, in one line, when it did not end by submitting. */
   reason: z.string(),
   patch: z.string(),
+  /** What the patch leaves out (a file whose change is too big, a submodule's files), or why it could not be made: a line each. */
+  patchNotes: z.array(z.string()).optional(),
   patchFile: z.string(),
   trajectoryFile: z.string(),
   totals: Totals,

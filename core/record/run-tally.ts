@@ -6,6 +6,8 @@ export interface RunResult {
   exitStatus: ExitStatus;
   reason: string;
   patch: string;
+  /** What the patch leaves out, a line each (run_finished.patchNotes). */
+  patchNotes: string[];
   steps: number;
   cost: number;
   /** Input tokens, and how many of them the endpoint read from its prompt cache. */
@@ -51,6 +53,7 @@ export class RunTally implements EventSink {
       exitStatus: end.exitStatus,
       reason: end.reason,
       patch: end.patch,
+      patchNotes: end.patchNotes ?? [],
       steps: end.totals.steps,
       cost: end.totals.cost,
       promptTokens: end.totals.promptTokens,

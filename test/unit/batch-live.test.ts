@@ -22,7 +22,7 @@ afterEach(() => {
 const tick = (ms = 20) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function summary(id: string, exit_status: InstanceSummary["exit_status"], ms: number, cost = 0.01): InstanceSummary {
-  return { instance_id: id, exit_status, reason: exit_status === "Submitted" ? "" : "step limit reached", steps: 4, cost, prompt_tokens: 1000, cached_tokens: 0, ms, tools_created: [], tools_used: {}, kept_tools_used: [], ignored_paths_in_patch: [], run_dir: `/out/${id}` };
+  return { instance_id: id, exit_status, reason: exit_status === "Submitted" ? "" : "step limit reached", steps: 4, cost, prompt_tokens: 1000, cached_tokens: 0, ms, tools_created: [], tools_used: {}, kept_tools_used: [], ignored_paths_in_patch: [], patch_notes: [], run_dir: `/out/${id}` };
 }
 
 function setUp() {

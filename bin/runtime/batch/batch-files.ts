@@ -33,6 +33,8 @@ export const InstanceSummary = z.object({
   kept_tools_used: z.array(z.string()),
   /** New files in the patch that the repository's ignore rules would leave out (build output, dependencies). */
   ignored_paths_in_patch: z.array(z.string()),
+  /** What the patch leaves out (a file whose change is too big, a submodule's files), a line each. */
+  patch_notes: z.array(z.string()).default([]),
   run_dir: z.string(),
 });
 export type InstanceSummary = z.infer<typeof InstanceSummary>;

@@ -126,6 +126,7 @@ export async function runBatch(plan: BatchPlan, progress: EventBus<BatchEvent>, 
       tools_used: result?.toolsUsed ?? {},
       kept_tools_used: result?.keptToolsUsed ?? [],
       ignored_paths_in_patch: result && repoDir ? await ignoredPathsIn(repoDir, result.patch) : [],
+      patch_notes: result?.patchNotes ?? [],
       run_dir: runDir,
     };
     if (result && isFinished(result.exitStatus)) {

@@ -1,4 +1,4 @@
-import { git } from "../../../sandbox/workspace.ts";
+import { runGit } from "../../../sandbox/git-run.ts";
 
 /** The paths a patch creates (`new file mode`). */
 export function newFilesIn(patch: string): string[] {
@@ -21,8 +21,8 @@ export async function ignoredPathsIn(repoDir: string, patch: string): Promise<st
   const paths = newFilesIn(patch);
   if (paths.length === 0) return [];
   try {
-    const out = await git(repoDir).raw(["check-ignore", "--no-index", "--", ...paths]);
-    return out.split("\n").filter((line) => line !== "");
+    const out = await runGit(repoDir, {}, ["check-ignore", "--no-index", "-z", "--stdin"], undefined, { input: paths.join("\0") });
+    return out.split("\0").filter((line) => line !== "");
   } catch {
     // check-ignore exits 1 when nothing is ignored.
     return [];

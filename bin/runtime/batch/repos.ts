@@ -3,13 +3,16 @@ import { mkdir, rename, rm } from "node:fs/promises";
 import { homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { git } from "../../../sandbox/workspace.ts";
+import { runGit } from "../../../sandbox/git-run.ts";
 import { InputError } from "../input-error.ts";
 
 /** An instance's repository could not be had: running the batch again as it is will not help. */
 export class RepoUnavailable extends Error {
   override readonly name = "RepoUnavailable";
 }
+
+/** How long a clone from GitHub may take: a large repository's history is big. */
+const CLONE_TIMEOUT_MS = 3 * 60 * 60 * 1000;
 
 /** Where repositories named `owner/name` are cloned once and kept: MOLT_REPO_CACHE, else ~/.cache/molt/repos. */
 export function repoCacheDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -77,7 +80,7 @@ export class RepoSource {
     const partial = `${target}.partial-${process.pid}`;
     await rm(partial, { recursive: true, force: true });
     try {
-      await git(this.#cacheDir).clone(`https://github.com/${repo}`, partial, ["--quiet"]);
+      await runGit(this.#cacheDir, {}, ["clone", "--quiet", "--", `https://github.com/${repo}`, partial], undefined, { timeoutMs: CLONE_TIMEOUT_MS });
       await rename(partial, target);
     } catch (error) {
       await rm(partial, { recursive: true, force: true });

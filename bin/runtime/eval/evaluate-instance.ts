@@ -1,4 +1,4 @@
-import { appendFile, mkdir, readFile, writeFile } from "node:fs/promises";
+import { appendFile, mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parsePatch } from "diff";
 import type { InstanceEval } from "../../../core/eval/eval-report.ts";
@@ -10,6 +10,7 @@ import { resolveSourceRepo, Workspace } from "../../../sandbox/workspace.ts";
 import type { Instance } from "../batch/instances.ts";
 import { EvalSandbox } from "./eval-sandbox.ts";
 import { shellQuote } from "../../../sandbox/shell-quote.ts";
+import { readPlainFile, writeNewFile } from "../../../sandbox/unlinked-files.ts";
 import { testCommandFor } from "./test-command.ts";
 
 export interface EvalJob {
@@ -97,14 +98,15 @@ async function evaluateIn(job: EvalJob, ahead: Workspace | undefined): Promise<I
     }
 
     const modelFile = join(sandbox.scratch, "model.diff");
-    await writeFile(modelFile, withFinalNewline(modelPatch));
+    // The scratch folder is the instance's commands' to write: molt never writes or reads through a link there.
+    await writeNewFile(modelFile, withFinalNewline(modelPatch));
     const applied = await step("model patch", applyCommand(modelFile));
     if (applied.exitCode !== 0) throw new EvalError(`the patch does not apply: ${gitError(applied.text)}`);
 
     const testFiles = instance.test_patch ? patchedFiles(instance.test_patch) : [];
     if (instance.test_patch) {
       const testFile = join(sandbox.scratch, "test.diff");
-      await writeFile(testFile, withFinalNewline(instance.test_patch));
+      await writeNewFile(testFile, withFinalNewline(instance.test_patch));
       const restore = testFiles.map((file) => `{ git cat-file -e ${shellQuote(`${instance.base_commit}:${file}`)} 2>/dev/null && git checkout -q ${shellQuote(instance.base_commit)} -- ${shellQuote(file)} || rm -f -- ${shellQuote(file)}; }`);
       const tests = await step("test patch", [...restore, `git apply --verbose --whitespace=nowarn ${shellQuote(testFile)}`].join(" && "));
       if (tests.exitCode !== 0) throw new EvalError(`the test patch does not apply: ${gitError(tests.text)}`);
@@ -115,7 +117,7 @@ async function evaluateIn(job: EvalJob, ahead: Workspace | undefined): Promise<I
     base.testCmd = testCmd;
     const outputFile = join(sandbox.scratch, "test-output.txt");
     const run = await step("tests", `(\n${testCmd}\n) > ${shellQuote(outputFile)} 2>&1`);
-    const output = await readFile(outputFile, "utf8").catch(() => "");
+    const output = await readPlainFile(outputFile).catch(() => "");
     await writeFile(join(job.folder, "test-output.txt"), output);
     const parsed = parseTestOutput(output);
     const verdict = grade({ FAIL_TO_PASS: instance.FAIL_TO_PASS ?? [], PASS_TO_PASS: instance.PASS_TO_PASS ?? [] }, parsed, run.exitCode);

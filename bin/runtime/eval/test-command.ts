@@ -1,6 +1,6 @@
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { shellQuote } from "../../../sandbox/shell-quote.ts";
+import { readPlainFile } from "../../../sandbox/unlinked-files.ts";
 
 /**
  * The command that runs an instance's tests: its own `test_cmd`; else, for tests named the pytest
@@ -19,7 +19,8 @@ export async function testCommandFor(
   if (named.length > 0 && named.every((name) => name.includes("::")) && pythonFiles.length > 0) {
     return `"$(command -v python || command -v python3)" -m pytest -rA -p no:cacheprovider ${pythonFiles.map(shellQuote).join(" ")}`;
   }
-  const pkg = await readFile(join(workspace, "package.json"), "utf8").catch(() => undefined);
+  // The workspace is the instance's: a link (or a pipe) there is never followed.
+  const pkg = await readPlainFile(join(workspace, "package.json"), 1024 * 1024).catch(() => undefined);
   if (pkg !== undefined && hasTestScript(pkg)) return "npm test";
   return undefined;
 }

@@ -32,6 +32,7 @@ function instanceLine(entry: InstanceSummary): string {
   if (entry.tools_created.length > 0) parts.push(`new tools: ${entry.tools_created.join(", ")}`);
   if (entry.kept_tools_used.length > 0) parts.push(`used kept: ${entry.kept_tools_used.join(", ")}`);
   if (entry.ignored_paths_in_patch.length > 0) parts.push(`ignored paths in patch: ${entry.ignored_paths_in_patch.join(", ")}`);
+  if (entry.patch_notes.length > 0) parts.push(entry.patch_notes.join("; "));
   if (entry.exit_status !== "Submitted" && entry.reason) parts.push(entry.reason);
   return parts.join("  ");
 }

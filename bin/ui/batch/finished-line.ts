@@ -18,6 +18,7 @@ export function finishedLine(entry: InstanceSummary, done: number, toRun: number
   if (entry.tools_created.length > 0) facts.push(`new tools: ${entry.tools_created.join(", ")}`);
   if (entry.kept_tools_used.length > 0) facts.push(`used kept: ${entry.kept_tools_used.join(", ")}`);
   if (entry.ignored_paths_in_patch.length > 0) facts.push(`ignored paths in patch: ${entry.ignored_paths_in_patch.join(", ")}`);
+  if (entry.patch_notes.length > 0) facts.push(entry.patch_notes.join("; "));
   if (!good && entry.reason) facts.push(entry.reason);
   const color = statusColor(entry.exit_status, theme);
   const status = color ? styleText(color as Format, entry.exit_status, { validateStream: false }) : entry.exit_status;
