@@ -1,7 +1,6 @@
 import { existsSync } from "node:fs";
-import { lstat, mkdir, readdir, symlink } from "node:fs/promises";
+import { lstat, mkdir, readdir } from "node:fs/promises";
 import { basename, join } from "node:path";
-import { MOLT_ROOT } from "../sandbox/molt-root.ts";
 import type { CommandResult, Environment } from "../core/environment.ts";
 import type { EventBus } from "../core/events/event-bus.ts";
 import type { MoltEvent, ToolDiagnostic } from "../core/events/events.ts";
@@ -73,12 +72,6 @@ export class Evolution {
   static async open(options: EvolutionOptions): Promise<Evolution> {
     const evolution = new Evolution(options);
     await mkdir(options.folder, { recursive: true });
-    // "molt/tool" resolves through this link when the tool host imports a tool.
-    const link = join(options.folder, "node_modules", "molt");
-    if (!existsSync(link)) {
-      await mkdir(join(options.folder, "node_modules"), { recursive: true });
-      await symlink(MOLT_ROOT, link, "dir");
-    }
     options.validator.warmUp(options.folder);
     options.host.onCall(({ name, version, args, exitCode, ms }) => {
       evolution.#count(name, version);

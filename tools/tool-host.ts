@@ -1,20 +1,105 @@
 // The tool host: a long-lived process, apart from molt, that holds every loaded tool and answers
 // the tool commands the agent runs. molt starts it with an IPC channel and tells it what to load.
+// It runs without the right to start processes: what a tool runs (ctx.exec) is run by the command
+// that called it, which the host asks over that command's connection (see tool-protocol.ts).
+import { randomUUID } from "node:crypto";
 import { rmSync } from "node:fs";
-import { createServer, type Socket } from "node:net";
+import { createServer } from "node:net";
 import { Worker } from "node:worker_threads";
-import { CallRequest, type CallReply, type HostReply, type HostRequest, type WorkerData, type WorkerReply } from "./tool-protocol.ts";
+import type { ExecOutcome } from "./contract.ts";
+import { ExecDone, OpeningLine, type CallReply, type HostReply, type HostRequest, type WorkerData, type WorkerReply } from "./tool-protocol.ts";
+import { LineConnection } from "./line-connection.ts";
 
 const LOAD_TIMEOUT_MS = 2000;
 const EXAMPLES_TIMEOUT_MS = 10_000;
+const MIB = 1024 ** 2;
 
 const socketPath = process.env.MOLT_TOOL_SOCKET!;
 const workspace = process.env.MOLT_WORKSPACE!;
 const callTimeoutMs = Number(process.env.MOLT_TOOL_TIMEOUT_MS ?? 60_000);
 const toolEnv = JSON.parse(process.env.MOLT_TOOL_ENV ?? "{}") as Record<string, string>;
+const memBytes = Number(process.env.MOLT_TOOL_MEM_BYTES ?? 4 * 1024 ** 3);
+
+/**
+ * Each tool's own bounds within the host's: its heap (so that a tool that fills it ends its own
+ * thread, not the host) and its code space (V8 would otherwise reserve 512 MiB for each thread).
+ */
+const WORKER_LIMITS = { maxOldGenerationSizeMb: Math.max(64, Math.floor(memBytes / 2 / MIB)), codeRangeSizeMb: 64 };
 
 function send(message: HostReply): void {
   process.send?.(message);
+}
+
+/** Who runs a call's commands: the tool command that made the call, or a relay molt ran for the examples. */
+interface Caller {
+  exec(command: string, timeoutMs: number): Promise<ExecOutcome>;
+}
+
+const ENDED: ExecOutcome = { exitCode: 125, stdout: "", stderr: "molt: the command that called this tool has ended, and with it the commands the tool started\n" };
+
+/** A connection from a tool command (or a relay), which runs the commands its call asks for. */
+class ConnectionCaller implements Caller {
+  readonly #connection: LineConnection;
+  readonly #execs = new Map<number, (outcome: ExecOutcome) => void>();
+  #nextId = 0;
+
+  constructor(connection: LineConnection) {
+    this.#connection = connection;
+    connection.onLine((line) => {
+      const done = ExecDone.safeParse(safeJson(line));
+      if (!done.success) return;
+      const { id, exitCode, stdout, stderr } = done.data;
+      this.#execs.get(id)?.({ exitCode, stdout, stderr });
+      this.#execs.delete(id);
+    });
+    connection.onClose(() => {
+      for (const resolve of this.#execs.values()) resolve(ENDED);
+      this.#execs.clear();
+    });
+  }
+
+  exec(command: string, timeoutMs: number): Promise<ExecOutcome> {
+    if (this.#connection.closed) return Promise.resolve(ENDED);
+    const id = this.#nextId++;
+    return new Promise((resolve) => {
+      this.#execs.set(id, resolve);
+      this.#connection.write({ type: "exec", id, command, cwd: workspace, env: toolEnv, timeoutMs });
+    });
+  }
+}
+
+/** Relays molt runs for examples, by the token each one opens its connection with. */
+const relays = new Map<string, (caller: Caller) => void>();
+
+/** The caller of a tool's examples: a relay, asked of molt when the first ctx.exec comes, ended after the examples. */
+class RelayCaller implements Caller {
+  readonly #token = randomUUID();
+  #connection: Promise<Caller> | undefined;
+  #end: (() => void) | undefined;
+
+  exec(command: string, timeoutMs: number): Promise<ExecOutcome> {
+    this.#connection ??= new Promise<Caller>((resolve) => {
+      relays.set(this.#token, resolve);
+      send({ type: "relay", token: this.#token });
+    });
+    return this.#connection.then((caller) => caller.exec(command, timeoutMs));
+  }
+
+  /** Takes the relay's connection when it arrives. */
+  attach(connection: LineConnection): Caller {
+    relays.delete(this.#token);
+    this.#end = () => connection.end();
+    return new ConnectionCaller(connection);
+  }
+
+  get token(): string {
+    return this.#token;
+  }
+
+  close(): void {
+    relays.delete(this.#token);
+    this.#end?.();
+  }
 }
 
 /** One tool version living in a worker thread; restarted after a crash or a timeout. */
@@ -25,7 +110,7 @@ class LoadedTool {
   #worker: Worker | undefined;
   #nextId = 0;
   #retiring = false;
-  readonly #pending = new Map<number, (reply: CallReply) => void>();
+  readonly #pending = new Map<number, { resolve: (reply: CallReply) => void; caller: Caller }>();
 
   constructor(name: string, version: number, file: string) {
     this.name = name;
@@ -38,8 +123,15 @@ class LoadedTool {
     const { worker, idle } = takeSpareWorker();
     this.#worker = worker;
     worker.on("message", (reply: WorkerReply) => {
+      if (reply.type === "exec") {
+        const caller = this.#pending.get(reply.callId)?.caller;
+        void (caller ? caller.exec(reply.command, reply.timeoutMs) : Promise.resolve(ENDED)).then((outcome) =>
+          worker.postMessage({ type: "exec-done", execId: reply.execId, ...outcome }),
+        );
+        return;
+      }
       if (reply.type !== "result") return;
-      this.#pending.get(reply.id)?.(reply);
+      this.#pending.get(reply.id)?.resolve(reply);
       this.#pending.delete(reply.id);
       if (this.#retiring && this.#pending.size === 0) this.stop();
     });
@@ -47,7 +139,7 @@ class LoadedTool {
       if (this.#worker === worker) this.#worker = undefined;
       this.#settleAll(`${this.name}: the tool ended its process while running\n`);
     });
-    if (!(await idle)) return { type: "failed", reason: "the tool host could not start a worker" };
+    if (!(await idle)) return { type: "failed", reason: "the tool host could not start a worker (it may be out of memory: --mem-limit bounds the host and all its tools)" };
     return new Promise<WorkerReply>((resolve) => {
       const timer = setTimeout(() => {
         resolve({ type: "failed", reason: `it hung while loading (over ${LOAD_TIMEOUT_MS / 1000} s)` });
@@ -72,30 +164,41 @@ class LoadedTool {
     });
   }
 
-  runExamples(): Promise<string | undefined> {
+  /** Runs the examples; their ctx.exec goes to a relay molt runs as a command, ended with them. */
+  async runExamples(): Promise<string | undefined> {
     const worker = this.#worker;
-    if (!worker) return Promise.resolve("the tool stopped before its examples ran");
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        resolve(`its examples took over ${EXAMPLES_TIMEOUT_MS / 1000} s`);
-        this.stop();
-      }, EXAMPLES_TIMEOUT_MS);
-      const onMessage = (reply: WorkerReply) => {
-        if (reply.type !== "examples") return;
-        clearTimeout(timer);
-        worker.off("message", onMessage);
-        resolve(reply.failure);
-      };
-      worker.on("message", onMessage);
-      worker.once("exit", () => {
-        clearTimeout(timer);
-        resolve("the tool ended its process while running its examples");
+    if (!worker) return "the tool stopped before its examples ran";
+    const relay = new RelayCaller();
+    pendingRelays.set(relay.token, relay);
+    const id = this.#nextId++;
+    this.#pending.set(id, { resolve: () => undefined, caller: relay });
+    try {
+      return await new Promise<string | undefined>((resolve) => {
+        const timer = setTimeout(() => {
+          resolve(`its examples took over ${EXAMPLES_TIMEOUT_MS / 1000} s`);
+          this.stop();
+        }, EXAMPLES_TIMEOUT_MS);
+        const onMessage = (reply: WorkerReply) => {
+          if (reply.type !== "examples") return;
+          clearTimeout(timer);
+          worker.off("message", onMessage);
+          resolve(reply.failure);
+        };
+        worker.on("message", onMessage);
+        worker.once("exit", () => {
+          clearTimeout(timer);
+          resolve("the tool ended its process while running its examples");
+        });
+        worker.postMessage({ type: "examples", id });
       });
-      worker.postMessage({ type: "examples" });
-    });
+    } finally {
+      this.#pending.delete(id);
+      pendingRelays.delete(relay.token);
+      relay.close();
+    }
   }
 
-  async call(args: string[]): Promise<CallReply> {
+  async call(args: string[], caller: Caller, gone: Promise<void>): Promise<CallReply> {
     if (!this.#worker) {
       const ready = await this.start();
       if (ready.type !== "ready") return { exitCode: 1, stdout: "", stderr: `${this.name}: could not be restarted: ${ready.type === "failed" ? ready.reason : ready.type}\n` };
@@ -109,9 +212,20 @@ class LoadedTool {
         this.#settleAll(`${this.name}: stopped because another call of it timed out\n`);
         this.stop();
       }, callTimeoutMs);
-      this.#pending.set(id, (reply) => {
-        clearTimeout(timer);
-        resolve(reply);
+      this.#pending.set(id, {
+        resolve: (reply) => {
+          clearTimeout(timer);
+          resolve(reply);
+        },
+        caller,
+      });
+      // The command that called ended first: the call ends with it, and the tool's code stops.
+      void gone.then(() => {
+        if (!this.#pending.has(id)) return;
+        this.#pending.get(id)?.resolve({ exitCode: 1, stdout: "", stderr: `${this.name}: the command that called it ended\n` });
+        this.#pending.delete(id);
+        this.#settleAll(`${this.name}: stopped because a command that called it ended\n`);
+        this.stop();
       });
       worker.postMessage({ type: "call", id, args });
     });
@@ -132,10 +246,13 @@ class LoadedTool {
   }
 
   #settleAll(message: string): void {
-    for (const resolve of this.#pending.values()) resolve({ exitCode: 1, stdout: "", stderr: message });
+    for (const { resolve } of this.#pending.values()) resolve({ exitCode: 1, stdout: "", stderr: message });
     this.#pending.clear();
   }
 }
+
+/** The relays of examples running now, by token: a relay's connection is theirs. */
+const pendingRelays = new Map<string, RelayCaller>();
 
 /**
  * A worker that has started and imported the contract, waiting for a tool: taking it makes a load
@@ -148,8 +265,8 @@ interface SpareWorker {
 }
 
 function startWorker(): SpareWorker {
-  const data: WorkerData = { cwd: workspace, env: toolEnv };
-  const worker = new Worker(new URL("./tool-worker.ts", import.meta.url), { workerData: data, stdout: true, stderr: true });
+  const data: WorkerData = { cwd: workspace };
+  const worker = new Worker(new URL("./tool-worker.ts", import.meta.url), { workerData: data, stdout: true, stderr: true, resourceLimits: WORKER_LIMITS });
   worker.stdout.resume();
   worker.stderr.resume();
   const idle = new Promise<boolean>((resolve) => {
@@ -209,18 +326,18 @@ process.on("message", (request: HostRequest) => {
 // molt going away takes the host with it.
 process.on("disconnect", () => process.exit(0));
 
-async function answer(socket: Socket, line: string): Promise<void> {
+/** A tool command's call: the tool runs, its commands run back at the caller, and the answer ends the connection. */
+async function answer(connection: LineConnection, tool: string, args: string[]): Promise<void> {
   const started = performance.now();
-  let reply: CallReply;
-  const parsed = CallRequest.safeParse(safeJson(line));
-  const tool = parsed.success ? tools.get(parsed.data.tool) : undefined;
-  if (!parsed.success) reply = { exitCode: 2, stdout: "", stderr: "molt: malformed tool call\n" };
-  else if (!tool) reply = { exitCode: 127, stdout: "", stderr: `${parsed.data.tool}: this tool is not loaded (it may have been rejected or removed)\n` };
-  else reply = await tool.call(parsed.data.args);
-  socket.end(JSON.stringify(reply) + "\n");
-  if (parsed.success && tool) {
-    send({ type: "called", name: tool.name, version: tool.version, args: parsed.data.args, exitCode: reply.exitCode, ms: performance.now() - started });
+  const loaded = tools.get(tool);
+  if (!loaded) {
+    connection.finish({ type: "reply", exitCode: 127, stdout: "", stderr: `${tool}: this tool is not loaded (it may have been rejected or removed)\n` });
+    return;
   }
+  const gone = new Promise<void>((resolve) => connection.onClose(resolve));
+  const reply = await loaded.call(args, new ConnectionCaller(connection), gone);
+  connection.finish({ type: "reply", exitCode: reply.exitCode, stdout: reply.stdout, stderr: reply.stderr });
+  send({ type: "called", name: loaded.name, version: loaded.version, args, exitCode: reply.exitCode, ms: performance.now() - started });
 }
 
 function safeJson(text: string): unknown {
@@ -235,16 +352,16 @@ function safeJson(text: string): unknown {
 process.chdir(workspace);
 rmSync(socketPath, { force: true });
 const server = createServer((socket) => {
-  let buffer = "";
-  let answered = false;
-  socket.on("data", (chunk) => {
-    if (answered) return;
-    buffer += chunk.toString("utf8");
-    const newline = buffer.indexOf("\n");
-    if (newline < 0) return;
-    answered = true;
-    void answer(socket, buffer.slice(0, newline));
+  const connection = new LineConnection(socket);
+  connection.firstLine((line) => {
+    const opening = OpeningLine.safeParse(safeJson(line));
+    if (!opening.success) connection.finish({ type: "reply", exitCode: 2, stdout: "", stderr: "molt: malformed tool call\n" });
+    else if ("relay" in opening.data) {
+      const relay = pendingRelays.get(opening.data.relay);
+      const waiting = relay && relays.get(relay.token);
+      if (!relay || !waiting) connection.end();
+      else waiting(relay.attach(connection));
+    } else void answer(connection, opening.data.tool, opening.data.args);
   });
-  socket.on("error", () => socket.destroy());
 });
 server.listen(socketPath, () => send({ type: "ready" }));
