@@ -2,12 +2,11 @@
 // the tool commands the agent runs. molt starts it with an IPC channel and tells it what to load.
 // It runs without the right to start processes: what a tool runs (ctx.exec) is run by the command
 // that called it, which the host asks over that command's connection (see tool-protocol.ts).
-import { randomUUID } from "node:crypto";
 import { rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { Worker } from "node:worker_threads";
-import type { ExecOutcome } from "./contract.ts";
-import { ExecDone, OpeningLine, type CallReply, type HostReply, type HostRequest, type WorkerData, type WorkerReply } from "./tool-protocol.ts";
+import { CALLER_GONE, ConnectionCaller, RelayCaller, type Caller } from "./tool-caller.ts";
+import { OpeningLine, type CallReply, type HostReply, type HostRequest, type WorkerData, type WorkerReply } from "./tool-protocol.ts";
 import { LineConnection } from "./line-connection.ts";
 
 const LOAD_TIMEOUT_MS = 2000;
@@ -30,77 +29,11 @@ function send(message: HostReply): void {
   process.send?.(message);
 }
 
-/** Who runs a call's commands: the tool command that made the call, or a relay molt ran for the examples. */
-interface Caller {
-  exec(command: string, timeoutMs: number): Promise<ExecOutcome>;
-}
+/** How a tool command (or a relay) runs what a call asks ctx.exec for: in the workspace, with the tools' environment. */
+const EXEC_PLACE = { cwd: workspace, env: toolEnv };
 
-const ENDED: ExecOutcome = { exitCode: 125, stdout: "", stderr: "molt: the command that called this tool has ended, and with it the commands the tool started\n" };
-
-/** A connection from a tool command (or a relay), which runs the commands its call asks for. */
-class ConnectionCaller implements Caller {
-  readonly #connection: LineConnection;
-  readonly #execs = new Map<number, (outcome: ExecOutcome) => void>();
-  #nextId = 0;
-
-  constructor(connection: LineConnection) {
-    this.#connection = connection;
-    connection.onLine((line) => {
-      const done = ExecDone.safeParse(safeJson(line));
-      if (!done.success) return;
-      const { id, exitCode, stdout, stderr } = done.data;
-      this.#execs.get(id)?.({ exitCode, stdout, stderr });
-      this.#execs.delete(id);
-    });
-    connection.onClose(() => {
-      for (const resolve of this.#execs.values()) resolve(ENDED);
-      this.#execs.clear();
-    });
-  }
-
-  exec(command: string, timeoutMs: number): Promise<ExecOutcome> {
-    if (this.#connection.closed) return Promise.resolve(ENDED);
-    const id = this.#nextId++;
-    return new Promise((resolve) => {
-      this.#execs.set(id, resolve);
-      this.#connection.write({ type: "exec", id, command, cwd: workspace, env: toolEnv, timeoutMs });
-    });
-  }
-}
-
-/** Relays molt runs for examples, by the token each one opens its connection with. */
-const relays = new Map<string, (caller: Caller) => void>();
-
-/** The caller of a tool's examples: a relay, asked of molt when the first ctx.exec comes, ended after the examples. */
-class RelayCaller implements Caller {
-  readonly #token = randomUUID();
-  #connection: Promise<Caller> | undefined;
-  #end: (() => void) | undefined;
-
-  exec(command: string, timeoutMs: number): Promise<ExecOutcome> {
-    this.#connection ??= new Promise<Caller>((resolve) => {
-      relays.set(this.#token, resolve);
-      send({ type: "relay", token: this.#token });
-    });
-    return this.#connection.then((caller) => caller.exec(command, timeoutMs));
-  }
-
-  /** Takes the relay's connection when it arrives. */
-  attach(connection: LineConnection): Caller {
-    relays.delete(this.#token);
-    this.#end = () => connection.end();
-    return new ConnectionCaller(connection);
-  }
-
-  get token(): string {
-    return this.#token;
-  }
-
-  close(): void {
-    relays.delete(this.#token);
-    this.#end?.();
-  }
-}
+/** The relays of the examples running now, by the token a relay opens its connection with. */
+const relays = new Map<string, RelayCaller>();
 
 /** One tool version living in a worker thread; restarted after a crash or a timeout. */
 class LoadedTool {
@@ -125,7 +58,7 @@ class LoadedTool {
     worker.on("message", (reply: WorkerReply) => {
       if (reply.type === "exec") {
         const caller = this.#pending.get(reply.callId)?.caller;
-        void (caller ? caller.exec(reply.command, reply.timeoutMs) : Promise.resolve(ENDED)).then((outcome) =>
+        void (caller ? caller.exec(reply.command, reply.timeoutMs) : Promise.resolve(CALLER_GONE)).then((outcome) =>
           worker.postMessage({ type: "exec-done", execId: reply.execId, ...outcome }),
         );
         return;
@@ -168,8 +101,7 @@ class LoadedTool {
   async runExamples(): Promise<string | undefined> {
     const worker = this.#worker;
     if (!worker) return "the tool stopped before its examples ran";
-    const relay = new RelayCaller();
-    pendingRelays.set(relay.token, relay);
+    const relay = new RelayCaller(relays, EXEC_PLACE, (token) => send({ type: "relay", token }));
     const id = this.#nextId++;
     this.#pending.set(id, { resolve: () => undefined, caller: relay });
     try {
@@ -193,7 +125,6 @@ class LoadedTool {
       });
     } finally {
       this.#pending.delete(id);
-      pendingRelays.delete(relay.token);
       relay.close();
     }
   }
@@ -250,9 +181,6 @@ class LoadedTool {
     this.#pending.clear();
   }
 }
-
-/** The relays of examples running now, by token: a relay's connection is theirs. */
-const pendingRelays = new Map<string, RelayCaller>();
 
 /**
  * A worker that has started and imported the contract, waiting for a tool: taking it makes a load
@@ -335,7 +263,7 @@ async function answer(connection: LineConnection, tool: string, args: string[]):
     return;
   }
   const gone = new Promise<void>((resolve) => connection.onClose(resolve));
-  const reply = await loaded.call(args, new ConnectionCaller(connection), gone);
+  const reply = await loaded.call(args, new ConnectionCaller(connection, EXEC_PLACE), gone);
   connection.finish({ type: "reply", exitCode: reply.exitCode, stdout: reply.stdout, stderr: reply.stderr });
   send({ type: "called", name: loaded.name, version: loaded.version, args, exitCode: reply.exitCode, ms: performance.now() - started });
 }
@@ -357,10 +285,9 @@ const server = createServer((socket) => {
     const opening = OpeningLine.safeParse(safeJson(line));
     if (!opening.success) connection.finish({ type: "reply", exitCode: 2, stdout: "", stderr: "molt: malformed tool call\n" });
     else if ("relay" in opening.data) {
-      const relay = pendingRelays.get(opening.data.relay);
-      const waiting = relay && relays.get(relay.token);
-      if (!relay || !waiting) connection.end();
-      else waiting(relay.attach(connection));
+      const relay = relays.get(opening.data.relay);
+      if (relay) relay.attach(connection);
+      else connection.end();
     } else void answer(connection, opening.data.tool, opening.data.args);
   });
 });
