@@ -34,9 +34,9 @@ export interface FolderAccess {
   readOnly: string[];
 }
 
-/** The tool host writes its socket's folder and the evolved folder, and reads molt's. */
+/** The tool host writes its socket's folder and the evolved folder, and reads the molt/tool link. */
 export function hostAccess(folders: EvolutionFolders): FolderAccess {
-  return { writable: [folders.evolved, folders.host], readOnly: [folders.commands, folders.modules] };
+  return { writable: [folders.evolved, folders.host], readOnly: [folders.modules] };
 }
 
 /** The agent's commands write the evolved folder, reach the host's socket, and read molt's folders. */
