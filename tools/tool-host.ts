@@ -25,6 +25,9 @@ const memBytes = Number(process.env.MOLT_TOOL_MEM_BYTES ?? 4 * 1024 ** 3);
  */
 const WORKER_LIMITS = { maxOldGenerationSizeMb: Math.max(64, Math.floor(memBytes / 2 / MIB)), codeRangeSizeMb: 64 };
 
+/** The memory limits a tool runs into, in words. */
+const MEMORY_LIMITS = `a tool's heap may use ${WORKER_LIMITS.maxOldGenerationSizeMb} MiB, and the tool host with all its tools ${Math.round(memBytes / MIB)} MiB: --mem-limit`;
+
 function send(message: HostReply): void {
   process.send?.(message);
 }
@@ -67,6 +70,9 @@ class LoadedTool {
       this.#pending.get(reply.id)?.resolve(reply);
       this.#pending.delete(reply.id);
       if (this.#retiring && this.#pending.size === 0) this.stop();
+    });
+    worker.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code === "ERR_WORKER_OUT_OF_MEMORY") this.#settleAll(`${this.name}: ran out of memory (${MEMORY_LIMITS})\n`);
     });
     worker.on("exit", () => {
       if (this.#worker === worker) this.#worker = undefined;
@@ -193,7 +199,7 @@ interface SpareWorker {
 }
 
 function startWorker(): SpareWorker {
-  const data: WorkerData = { cwd: workspace };
+  const data: WorkerData = { cwd: workspace, memoryLimits: MEMORY_LIMITS };
   const worker = new Worker(new URL("./tool-worker.ts", import.meta.url), { workerData: data, stdout: true, stderr: true, resourceLimits: WORKER_LIMITS });
   worker.stdout.resume();
   worker.stderr.resume();

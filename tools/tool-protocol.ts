@@ -52,6 +52,8 @@ export type FinalReply = { type: "reply" } & CallReply;
 
 export interface WorkerData {
   cwd: string;
+  /** The memory limits a tool runs into, in words, for an allocation that failed. */
+  memoryLimits: string;
 }
 
 export type WorkerRequest =

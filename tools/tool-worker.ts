@@ -9,7 +9,7 @@ import { isToolDefinition, type ExecOutcome, type ToolContext, type ToolDefiniti
 import { parseToolArgs, usageLine } from "./tool-args.ts";
 import type { CallReply, WorkerData, WorkerReply, WorkerRequest } from "./tool-protocol.ts";
 
-const { cwd } = workerData as WorkerData;
+const { cwd, memoryLimits } = workerData as WorkerData;
 const port = parentPort!;
 const DEFAULT_EXEC_TIMEOUT_MS = 30_000;
 
@@ -45,7 +45,10 @@ async function call(tool: ToolDefinition, id: number, args: string[]): Promise<C
     const text = String(result);
     return { exitCode: 0, stdout: text.endsWith("\n") || text === "" ? text : `${text}\n`, stderr: "" };
   } catch (error) {
-    return { exitCode: 1, stdout: "", stderr: `${tool.name}: ${error instanceof Error ? error.message : String(error)}\n` };
+    const message = error instanceof Error ? error.message : String(error);
+    // A buffer the host's memory limit refused: say which limit.
+    const memory = error instanceof RangeError && /allocat/i.test(message) ? ` (out of memory: ${memoryLimits})` : "";
+    return { exitCode: 1, stdout: "", stderr: `${tool.name}: ${message}${memory}\n` };
   }
 }
 

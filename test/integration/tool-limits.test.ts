@@ -168,6 +168,7 @@ test("--mem-limit holds a tool's own code and the commands it runs; the tool hos
   );
   expect(observations[1]).not.toContain("allocated");
   expect(observations[1]).toContain("exit=1");
+  expect(observations[1]).toContain("hog: Failed to allocate memory (out of memory: a tool's heap may use 512 MiB, and the tool host with all its tools 1024 MiB: --mem-limit)");
   expect(observations[2]).toContain("MemoryError");
   expect(observations[2]).not.toContain("\nallocated");
 });
