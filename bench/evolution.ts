@@ -50,7 +50,7 @@ async function setUp(): Promise<Setup> {
   await mkdir(workspace);
   await writeFile(join(workspace, "words.txt"), "one two three\n");
   const validator = new ValidatorClient(process.env.PATH ?? "");
-  const host = ToolHostClient.start({ dir: join(root, "tools"), workspace, env: { PATH: process.env.PATH ?? "" }, callTimeoutMs: 60_000 });
+  const host = ToolHostClient.start({ dir: join(root, "tools"), socketDir: join(root, "tool-host"), workspace, env: { PATH: process.env.PATH ?? "" }, callTimeoutMs: 60_000 });
   await host.ready;
   return {
     folder,

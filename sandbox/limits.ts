@@ -16,6 +16,24 @@ export const DEFAULT_LIMITS: Omit<ResourceLimits, "cpuSec"> = {
   processes: 1024,
 };
 
+/**
+ * What Node (V8) takes of RLIMIT_DATA before it runs a line: at start it reserves its code space,
+ * 512 MiB on x64, as private writable memory, which the limit counts although it is never filled.
+ * Node 24 does not start at all under about 590 MiB.
+ */
+export const NODE_CODE_RESERVE_BYTES = 512 * 1024 ** 2;
+
+/**
+ * The lowest --mem-limit molt accepts: Node's reserve and 256 MiB to work in. Below it, Node,
+ * which runs every tool call, and the agent's own Node commands, could not start.
+ */
+export const MIN_MEM_BYTES = NODE_CODE_RESERVE_BYTES + 256 * 1024 ** 2;
+
+/** An argv prefix that runs the program after it with its data size (RLIMIT_DATA) limited to `bytes`. */
+export function underDataLimit(bytes: number): string[] {
+  return ["bash", "-c", `ulimit -d ${Math.max(1, Math.floor(bytes / 1024))} && exec "$0" "$@"`];
+}
+
 const PROCESS_LIMIT_MESSAGE = "molt: the command started too many processes and was stopped";
 
 /**

@@ -38,7 +38,8 @@ export default defineTool({
 \`\`\`
 
 After your command, molt checks the file (strict TypeScript, the contract above, allowed imports: "molt/tool",
-node: built-ins and sibling files such as "./_util.ts"; files named _*.ts are helpers, not tools) and tells
+node: built-ins and sibling files such as "./_util.ts"; files named _*.ts are helpers, not tools; a tool runs
+commands with ctx.exec, not node:child_process) and tells
 you at the end of the output whether the tool was loaded or why it was rejected. A loaded tool is a command
 from your next step on: \`count_lines --path src/a.ts\` (flags from the schema) or \`count_lines '{"path": "src/a.ts"}'\`.
 It prints the result and exits 0, exits 1 with the error when run throws, 2 when the input is invalid;

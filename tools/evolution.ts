@@ -1,11 +1,11 @@
 import { existsSync } from "node:fs";
-import { lstat, mkdir, readdir, readFile, symlink } from "node:fs/promises";
+import { lstat, mkdir, readdir } from "node:fs/promises";
 import { basename, join } from "node:path";
-import { MOLT_ROOT } from "../sandbox/molt-root.ts";
 import type { CommandResult, Environment } from "../core/environment.ts";
 import type { EventBus } from "../core/events/event-bus.ts";
 import type { MoltEvent, ToolDiagnostic } from "../core/events/events.ts";
 import type { AnnouncedTool } from "./evolution-prompt.ts";
+import { readEvolvedFile, tooLargeMessage } from "./evolved-file.ts";
 import { shaOf, type ToolLibrary } from "./library.ts";
 import type { ToolHostClient } from "./tool-host-client.ts";
 import type { ValidatorClient } from "./validator-client.ts";
@@ -57,6 +57,10 @@ export class Evolution {
   readonly #loaded = new Map<string, AnnouncedTool & { version: number; source: string }>();
   readonly #versions = new Map<string, VersionRecord[]>();
   readonly #calls = new Map<string, Map<number, number>>();
+  /** Files refused for their size, by their mtime and size: refused once, not at every step. */
+  readonly #oversized = new Map<string, string>();
+  /** What to tell the agent about files that were not even read. */
+  #refusals: string[] = [];
   #step = 0;
 
   private constructor(options: EvolutionOptions) {
@@ -68,12 +72,6 @@ export class Evolution {
   static async open(options: EvolutionOptions): Promise<Evolution> {
     const evolution = new Evolution(options);
     await mkdir(options.folder, { recursive: true });
-    // "molt/tool" resolves through this link when the tool host imports a tool.
-    const link = join(options.folder, "node_modules", "molt");
-    if (!existsSync(link)) {
-      await mkdir(join(options.folder, "node_modules"), { recursive: true });
-      await symlink(MOLT_ROOT, link, "dir");
-    }
     options.validator.warmUp(options.folder);
     options.host.onCall(({ name, version, args, exitCode, ms }) => {
       evolution.#count(name, version);
@@ -201,8 +199,18 @@ export class Evolution {
       if (!info?.isFile()) continue;
       const key = `${info.mtimeMs}:${info.size}`;
       const known = this.#files.get(file);
-      if (known?.key === key) continue;
-      const source = await readFile(path, "utf8");
+      if (known?.key === key || this.#oversized.get(file) === key) continue;
+      // Read as the name itself, never through a link swapped in since the lstat, and never too much.
+      const read = readEvolvedFile(path);
+      if (!read.ok) {
+        if (read.problem === "too large") {
+          this.#oversized.set(file, key);
+          this.#refusals.push(`[molt] ${basename(file, ".ts").startsWith("_") ? "helper" : "tool"} ${basename(file, ".ts")} rejected: ${tooLargeMessage(`evolved/${file}`, read.size ?? info.size)}`);
+        }
+        continue;
+      }
+      this.#oversized.delete(file);
+      const source = read.text;
       const sha = shaOf(source);
       if (known?.sha === sha) {
         known.key = key;
@@ -228,6 +236,7 @@ export class Evolution {
 
   async #scan(): Promise<string[]> {
     const verdicts = await this.#process(await this.#trackedNow());
+    verdicts.unshift(...this.#refusals.splice(0));
     for (const [file, tracked] of this.#files) {
       if (existsSync(join(this.folder, file))) continue;
       this.#files.delete(file);

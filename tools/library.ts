@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { constants, existsSync, readdirSync, readFileSync } from "node:fs";
 import { appendFile, copyFile, mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { z } from "zod";
@@ -125,10 +125,10 @@ export class ToolLibrary {
     return true;
   }
 
-  /** Copies the current modules into a run's own evolved folder. */
+  /** Copies the current modules into a run's own evolved folder, which must not have them yet: a copy never writes through a name that is there. */
   async copyInto(folder: string): Promise<void> {
     await mkdir(folder, { recursive: true });
-    for (const { file } of await this.files()) await copyFile(file, join(folder, basename(file)));
+    for (const { file } of await this.files()) await copyFile(file, join(folder, basename(file)), constants.COPYFILE_EXCL);
   }
 
   /** Every tool the library holds or has held, for `molt tools list`. */

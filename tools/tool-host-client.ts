@@ -1,9 +1,10 @@
-import { execFile, fork, type ChildProcess } from "node:child_process";
-import { chmod, mkdir, rm, writeFile } from "node:fs/promises";
+import { execFile, fork, spawn, type ChildProcess } from "node:child_process";
+import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { TYPE_FLAGS } from "./node-flags.ts";
+import { NO_PROCESS_FLAGS, TYPE_FLAGS } from "./node-flags.ts";
 import { bwrapArgs } from "../sandbox/bwrap.ts";
+import { DEFAULT_LIMITS, NODE_CODE_RESERVE_BYTES, underDataLimit } from "../sandbox/limits.ts";
 import { killProcessGroup } from "../sandbox/process-group.ts";
 import type { SandboxPolicy } from "../sandbox/sandbox-policy.ts";
 import type { HostReply, HostRequest } from "./tool-protocol.ts";
@@ -24,8 +25,13 @@ export interface ToolCallNotice {
 }
 
 export interface ToolHostOptions {
-  /** A private folder for the host's socket and the tool commands. */
+  /**
+   * molt's own folder for the tool commands and their compile cache. No sandbox may write it:
+   * molt writes there, outside the sandbox, and must find there only what it made.
+   */
   dir: string;
+  /** The host's folder, for its socket: the host (and so the tools it runs) may write it. */
+  socketDir: string;
   /** The workspace: tools run there (`ctx.cwd`). */
   workspace: string;
   /** The environment of the commands tools run with `ctx.exec`. */
@@ -33,6 +39,13 @@ export interface ToolHostOptions {
   callTimeoutMs: number;
   /** The sandbox the host (and so every tool) runs in. */
   sandbox?: SandboxPolicy;
+  /** The memory of the host with all its tools (RLIMIT_DATA, on top of Node's code reserve); --mem-limit. */
+  memBytes?: number;
+  /**
+   * Runs a command as the agent's commands run (sandbox, limits): the relay that runs what a tool's
+   * examples ask ctx.exec for. Without it, a plain process, in a group of its own.
+   */
+  runCommand?: (command: string) => Promise<unknown>;
 }
 
 /** molt's handle on the tool host process: load and unload tools, and hear about their calls. */
@@ -53,10 +66,13 @@ export class ToolHostClient {
   /** The command program's first run, which fills its compile cache in the run's folder. */
   #warmUp: Promise<void> = Promise.resolve();
 
+  /** Relays started without a runCommand, to end with the host. */
+  readonly #relays = new Set<ChildProcess>();
+
   private constructor(options: ToolHostOptions) {
     this.#options = options;
     this.binDir = join(options.dir, "bin");
-    this.#socket = join(options.dir, "tools.sock");
+    this.#socket = join(options.socketDir, "tools.sock");
   }
 
   /**
@@ -71,6 +87,7 @@ export class ToolHostClient {
   #startOnce(): Promise<void> {
     this.#ready ??= (async () => {
       await mkdir(this.binDir, { recursive: true });
+      await mkdir(this.#options.socketDir, { recursive: true });
       await this.#spawn();
       // One call of the command program fills its compile cache, so tool calls start quickly.
       const warmUp = execFile(process.execPath, [...TYPE_FLAGS, SHIM], { env: { NODE_COMPILE_CACHE: this.#compileCache } }, () => undefined);
@@ -96,13 +113,14 @@ export class ToolHostClient {
 
   #spawn(): Promise<void> {
     const sandbox = this.#options.sandbox;
-    // Under bubblewrap, bwrap starts node, which still gets the IPC channel molt opened.
-    const launch =
-      sandbox?.kind === "bwrap"
-        ? { execPath: "bwrap", execArgv: [...bwrapArgs(sandbox, this.#options.workspace), "--", process.execPath, ...TYPE_FLAGS] }
-        : { execArgv: TYPE_FLAGS };
+    // Node without the right to start processes, under a memory limit of its own (which counts Node's code reserve).
+    const memBytes = this.#options.memBytes ?? DEFAULT_LIMITS.memBytes;
+    const node = [...underDataLimit(memBytes + NODE_CODE_RESERVE_BYTES), process.execPath, ...TYPE_FLAGS, ...NO_PROCESS_FLAGS];
+    // Under bubblewrap, bwrap starts bash, which starts node, which still gets the IPC channel molt opened.
+    const argv = sandbox?.kind === "bwrap" ? ["bwrap", ...bwrapArgs(sandbox, this.#options.workspace), "--", ...node] : node;
     const child = fork(HOST, [], {
-      ...launch,
+      execPath: argv[0],
+      execArgv: argv.slice(1),
       // A group of its own: a Ctrl-C at the terminal is molt's to handle, not the host's.
       detached: true,
       env: {
@@ -112,6 +130,7 @@ export class ToolHostClient {
         MOLT_WORKSPACE: this.#options.workspace,
         MOLT_TOOL_TIMEOUT_MS: String(this.#options.callTimeoutMs),
         MOLT_TOOL_ENV: JSON.stringify(this.#options.env),
+        MOLT_TOOL_MEM_BYTES: String(memBytes),
       },
       stdio: ["ignore", "ignore", "pipe", "ipc"],
     });
@@ -157,7 +176,22 @@ export class ToolHostClient {
       this.#loads.delete(reply.id);
     } else if (reply.type === "called") {
       for (const listener of this.#listeners) listener(reply);
+    } else if (reply.type === "relay") {
+      this.#startRelay(reply.token);
     }
+  }
+
+  /** Runs, as a command of the run, the relay that serves ctx.exec for the examples the host is running. */
+  #startRelay(token: string): void {
+    const command = this.#commandLine(["--relay", token]);
+    if (this.#options.runCommand) {
+      void this.#options.runCommand(command).catch(() => undefined);
+      return;
+    }
+    const relay = spawn("bash", ["-c", command], { env: { ...this.#options.env, ...this.commandEnv }, detached: true, stdio: "ignore" });
+    this.#relays.add(relay);
+    relay.on("error", () => this.#relays.delete(relay));
+    relay.on("exit", () => this.#relays.delete(relay));
   }
 
   /** Loads a checked tool file; once it is loaded, its command is on PATH. */
@@ -190,6 +224,7 @@ export class ToolHostClient {
 
   async stop(): Promise<void> {
     this.#stopping = true;
+    for (const relay of this.#relays) killProcessGroup(relay.pid);
     await this.#ready?.catch(() => undefined);
     // It writes into the run's folder: it must be done before that folder is removed.
     await this.#warmUp;
@@ -205,12 +240,24 @@ export class ToolHostClient {
     this.#process?.send(request);
   }
 
+  /** The shell line that runs the tool command program with these arguments. */
+  #commandLine(args: string[]): string {
+    const words = [process.execPath, ...TYPE_FLAGS, SHIM, ...args].map(quote).join(" ");
+    return `NODE_COMPILE_CACHE=${quote(this.#compileCache)}\nexport NODE_COMPILE_CACHE\nexec ${words}`;
+  }
+
+  /**
+   * Writes the tool's command into molt's own folder, whole: a new file, moved over the old one,
+   * so that a command starting meanwhile runs one version or the other.
+   */
   async #installCommand(name: string): Promise<void> {
-    const quote = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
-    const words = [process.execPath, ...TYPE_FLAGS, SHIM, name].map(quote).join(" ");
     const path = join(this.binDir, name);
-    await writeFile(path, `#!/bin/sh\nNODE_COMPILE_CACHE=${quote(this.#compileCache)}\nexport NODE_COMPILE_CACHE\nexec ${words} "$@"\n`);
-    await chmod(path, 0o755);
+    const written = join(this.binDir, `.${name}.${process.pid}.tmp`);
+    await writeFile(written, `#!/bin/sh\n${this.#commandLine([name])} "$@"\n`, { mode: 0o755 });
+    await rename(written, path);
   }
 }
 
+function quote(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
+}

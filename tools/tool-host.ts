@@ -1,21 +1,42 @@
 // The tool host: a long-lived process, apart from molt, that holds every loaded tool and answers
 // the tool commands the agent runs. molt starts it with an IPC channel and tells it what to load.
+// It runs without the right to start processes: what a tool runs (ctx.exec) is run by the command
+// that called it, which the host asks over that command's connection (see tool-protocol.ts).
 import { rmSync } from "node:fs";
-import { createServer, type Socket } from "node:net";
+import { createServer } from "node:net";
 import { Worker } from "node:worker_threads";
-import { CallRequest, type CallReply, type HostReply, type HostRequest, type WorkerData, type WorkerReply } from "./tool-protocol.ts";
+import { CALLER_GONE, ConnectionCaller, RelayCaller, type Caller } from "./tool-caller.ts";
+import { OpeningLine, type CallReply, type HostReply, type HostRequest, type WorkerData, type WorkerReply } from "./tool-protocol.ts";
+import { LineConnection } from "./line-connection.ts";
 
 const LOAD_TIMEOUT_MS = 2000;
 const EXAMPLES_TIMEOUT_MS = 10_000;
+const MIB = 1024 ** 2;
 
 const socketPath = process.env.MOLT_TOOL_SOCKET!;
 const workspace = process.env.MOLT_WORKSPACE!;
 const callTimeoutMs = Number(process.env.MOLT_TOOL_TIMEOUT_MS ?? 60_000);
 const toolEnv = JSON.parse(process.env.MOLT_TOOL_ENV ?? "{}") as Record<string, string>;
+const memBytes = Number(process.env.MOLT_TOOL_MEM_BYTES ?? 4 * 1024 ** 3);
+
+/**
+ * Each tool's own bounds within the host's: its heap (so that a tool that fills it ends its own
+ * thread, not the host) and its code space (V8 would otherwise reserve 512 MiB for each thread).
+ */
+const WORKER_LIMITS = { maxOldGenerationSizeMb: Math.max(64, Math.floor(memBytes / 2 / MIB)), codeRangeSizeMb: 64 };
+
+/** The memory limits a tool runs into, in words. */
+const MEMORY_LIMITS = `a tool's heap may use ${WORKER_LIMITS.maxOldGenerationSizeMb} MiB, and the tool host with all its tools ${Math.round(memBytes / MIB)} MiB: --mem-limit`;
 
 function send(message: HostReply): void {
   process.send?.(message);
 }
+
+/** How a tool command (or a relay) runs what a call asks ctx.exec for: in the workspace, with the tools' environment. */
+const EXEC_PLACE = { cwd: workspace, env: toolEnv };
+
+/** The relays of the examples running now, by the token a relay opens its connection with. */
+const relays = new Map<string, RelayCaller>();
 
 /** One tool version living in a worker thread; restarted after a crash or a timeout. */
 class LoadedTool {
@@ -25,7 +46,7 @@ class LoadedTool {
   #worker: Worker | undefined;
   #nextId = 0;
   #retiring = false;
-  readonly #pending = new Map<number, (reply: CallReply) => void>();
+  readonly #pending = new Map<number, { resolve: (reply: CallReply) => void; caller: Caller }>();
 
   constructor(name: string, version: number, file: string) {
     this.name = name;
@@ -38,16 +59,26 @@ class LoadedTool {
     const { worker, idle } = takeSpareWorker();
     this.#worker = worker;
     worker.on("message", (reply: WorkerReply) => {
+      if (reply.type === "exec") {
+        const caller = this.#pending.get(reply.callId)?.caller;
+        void (caller ? caller.exec(reply.command, reply.timeoutMs) : Promise.resolve(CALLER_GONE)).then((outcome) =>
+          worker.postMessage({ type: "exec-done", execId: reply.execId, ...outcome }),
+        );
+        return;
+      }
       if (reply.type !== "result") return;
-      this.#pending.get(reply.id)?.(reply);
+      this.#pending.get(reply.id)?.resolve(reply);
       this.#pending.delete(reply.id);
       if (this.#retiring && this.#pending.size === 0) this.stop();
+    });
+    worker.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code === "ERR_WORKER_OUT_OF_MEMORY") this.#settleAll(`${this.name}: ran out of memory (${MEMORY_LIMITS})\n`);
     });
     worker.on("exit", () => {
       if (this.#worker === worker) this.#worker = undefined;
       this.#settleAll(`${this.name}: the tool ended its process while running\n`);
     });
-    if (!(await idle)) return { type: "failed", reason: "the tool host could not start a worker" };
+    if (!(await idle)) return { type: "failed", reason: "the tool host could not start a worker (it may be out of memory: --mem-limit bounds the host and all its tools)" };
     return new Promise<WorkerReply>((resolve) => {
       const timer = setTimeout(() => {
         resolve({ type: "failed", reason: `it hung while loading (over ${LOAD_TIMEOUT_MS / 1000} s)` });
@@ -72,30 +103,39 @@ class LoadedTool {
     });
   }
 
-  runExamples(): Promise<string | undefined> {
+  /** Runs the examples; their ctx.exec goes to a relay molt runs as a command, ended with them. */
+  async runExamples(): Promise<string | undefined> {
     const worker = this.#worker;
-    if (!worker) return Promise.resolve("the tool stopped before its examples ran");
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        resolve(`its examples took over ${EXAMPLES_TIMEOUT_MS / 1000} s`);
-        this.stop();
-      }, EXAMPLES_TIMEOUT_MS);
-      const onMessage = (reply: WorkerReply) => {
-        if (reply.type !== "examples") return;
-        clearTimeout(timer);
-        worker.off("message", onMessage);
-        resolve(reply.failure);
-      };
-      worker.on("message", onMessage);
-      worker.once("exit", () => {
-        clearTimeout(timer);
-        resolve("the tool ended its process while running its examples");
+    if (!worker) return "the tool stopped before its examples ran";
+    const relay = new RelayCaller(relays, EXEC_PLACE, (token) => send({ type: "relay", token }));
+    const id = this.#nextId++;
+    this.#pending.set(id, { resolve: () => undefined, caller: relay });
+    try {
+      return await new Promise<string | undefined>((resolve) => {
+        const timer = setTimeout(() => {
+          resolve(`its examples took over ${EXAMPLES_TIMEOUT_MS / 1000} s`);
+          this.stop();
+        }, EXAMPLES_TIMEOUT_MS);
+        const onMessage = (reply: WorkerReply) => {
+          if (reply.type !== "examples") return;
+          clearTimeout(timer);
+          worker.off("message", onMessage);
+          resolve(reply.failure);
+        };
+        worker.on("message", onMessage);
+        worker.once("exit", () => {
+          clearTimeout(timer);
+          resolve("the tool ended its process while running its examples");
+        });
+        worker.postMessage({ type: "examples", id });
       });
-      worker.postMessage({ type: "examples" });
-    });
+    } finally {
+      this.#pending.delete(id);
+      relay.close();
+    }
   }
 
-  async call(args: string[]): Promise<CallReply> {
+  async call(args: string[], caller: Caller, gone: Promise<void>): Promise<CallReply> {
     if (!this.#worker) {
       const ready = await this.start();
       if (ready.type !== "ready") return { exitCode: 1, stdout: "", stderr: `${this.name}: could not be restarted: ${ready.type === "failed" ? ready.reason : ready.type}\n` };
@@ -109,9 +149,20 @@ class LoadedTool {
         this.#settleAll(`${this.name}: stopped because another call of it timed out\n`);
         this.stop();
       }, callTimeoutMs);
-      this.#pending.set(id, (reply) => {
-        clearTimeout(timer);
-        resolve(reply);
+      this.#pending.set(id, {
+        resolve: (reply) => {
+          clearTimeout(timer);
+          resolve(reply);
+        },
+        caller,
+      });
+      // The command that called ended first: the call ends with it, and the tool's code stops.
+      void gone.then(() => {
+        if (!this.#pending.has(id)) return;
+        this.#pending.get(id)?.resolve({ exitCode: 1, stdout: "", stderr: `${this.name}: the command that called it ended\n` });
+        this.#pending.delete(id);
+        this.#settleAll(`${this.name}: stopped because a command that called it ended\n`);
+        this.stop();
       });
       worker.postMessage({ type: "call", id, args });
     });
@@ -132,7 +183,7 @@ class LoadedTool {
   }
 
   #settleAll(message: string): void {
-    for (const resolve of this.#pending.values()) resolve({ exitCode: 1, stdout: "", stderr: message });
+    for (const { resolve } of this.#pending.values()) resolve({ exitCode: 1, stdout: "", stderr: message });
     this.#pending.clear();
   }
 }
@@ -148,8 +199,8 @@ interface SpareWorker {
 }
 
 function startWorker(): SpareWorker {
-  const data: WorkerData = { cwd: workspace, env: toolEnv };
-  const worker = new Worker(new URL("./tool-worker.ts", import.meta.url), { workerData: data, stdout: true, stderr: true });
+  const data: WorkerData = { cwd: workspace, memoryLimits: MEMORY_LIMITS };
+  const worker = new Worker(new URL("./tool-worker.ts", import.meta.url), { workerData: data, stdout: true, stderr: true, resourceLimits: WORKER_LIMITS });
   worker.stdout.resume();
   worker.stderr.resume();
   const idle = new Promise<boolean>((resolve) => {
@@ -209,18 +260,18 @@ process.on("message", (request: HostRequest) => {
 // molt going away takes the host with it.
 process.on("disconnect", () => process.exit(0));
 
-async function answer(socket: Socket, line: string): Promise<void> {
+/** A tool command's call: the tool runs, its commands run back at the caller, and the answer ends the connection. */
+async function answer(connection: LineConnection, tool: string, args: string[]): Promise<void> {
   const started = performance.now();
-  let reply: CallReply;
-  const parsed = CallRequest.safeParse(safeJson(line));
-  const tool = parsed.success ? tools.get(parsed.data.tool) : undefined;
-  if (!parsed.success) reply = { exitCode: 2, stdout: "", stderr: "molt: malformed tool call\n" };
-  else if (!tool) reply = { exitCode: 127, stdout: "", stderr: `${parsed.data.tool}: this tool is not loaded (it may have been rejected or removed)\n` };
-  else reply = await tool.call(parsed.data.args);
-  socket.end(JSON.stringify(reply) + "\n");
-  if (parsed.success && tool) {
-    send({ type: "called", name: tool.name, version: tool.version, args: parsed.data.args, exitCode: reply.exitCode, ms: performance.now() - started });
+  const loaded = tools.get(tool);
+  if (!loaded) {
+    connection.finish({ type: "reply", exitCode: 127, stdout: "", stderr: `${tool}: this tool is not loaded (it may have been rejected or removed)\n` });
+    return;
   }
+  const gone = new Promise<void>((resolve) => connection.onClose(resolve));
+  const reply = await loaded.call(args, new ConnectionCaller(connection, EXEC_PLACE), gone);
+  connection.finish({ type: "reply", exitCode: reply.exitCode, stdout: reply.stdout, stderr: reply.stderr });
+  send({ type: "called", name: loaded.name, version: loaded.version, args, exitCode: reply.exitCode, ms: performance.now() - started });
 }
 
 function safeJson(text: string): unknown {
@@ -235,16 +286,15 @@ function safeJson(text: string): unknown {
 process.chdir(workspace);
 rmSync(socketPath, { force: true });
 const server = createServer((socket) => {
-  let buffer = "";
-  let answered = false;
-  socket.on("data", (chunk) => {
-    if (answered) return;
-    buffer += chunk.toString("utf8");
-    const newline = buffer.indexOf("\n");
-    if (newline < 0) return;
-    answered = true;
-    void answer(socket, buffer.slice(0, newline));
+  const connection = new LineConnection(socket);
+  connection.firstLine((line) => {
+    const opening = OpeningLine.safeParse(safeJson(line));
+    if (!opening.success) connection.finish({ type: "reply", exitCode: 2, stdout: "", stderr: "molt: malformed tool call\n" });
+    else if ("relay" in opening.data) {
+      const relay = relays.get(opening.data.relay);
+      if (relay) relay.attach(connection);
+      else connection.end();
+    } else void answer(connection, opening.data.tool, opening.data.args);
   });
-  socket.on("error", () => socket.destroy());
 });
 server.listen(socketPath, () => send({ type: "ready" }));

@@ -1,11 +1,16 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { TYPE_FLAGS } from "./node-flags.ts";
+import { NODE_CODE_RESERVE_BYTES, underDataLimit } from "../sandbox/limits.ts";
 import { killProcessGroup } from "../sandbox/process-group.ts";
 import type { ValidationResult } from "./validator.ts";
 import type { ValidatorReply, ValidatorRequest } from "./validator-process.ts";
 
 const VALIDATOR = fileURLToPath(new URL("./validator-process.ts", import.meta.url));
+
+/** The checker's own memory: its heap, and its whole data size with Node's code reserve on top. */
+const CHECKER_HEAP_MB = 1024;
+const CHECKER_DATA_BYTES = NODE_CODE_RESERVE_BYTES + 1536 * 1024 ** 2;
 
 /** The validator, in a process of its own; requests are answered in order. */
 export class ValidatorClient {
@@ -23,8 +28,11 @@ export class ValidatorClient {
 
   /** Starts the validator process; if it ever dies, the checks in flight fail and the next one starts a new process. */
   #spawn(): ChildProcess {
+    // Under a memory limit of its own: a tool file that makes the compiler balloon ends the checker, not the machine.
+    const [shell, ...shellArgs] = underDataLimit(CHECKER_DATA_BYTES);
     const child = fork(VALIDATOR, [], {
-      execArgv: TYPE_FLAGS,
+      execPath: shell,
+      execArgv: [...shellArgs, process.execPath, ...TYPE_FLAGS, `--max-old-space-size=${CHECKER_HEAP_MB}`],
       env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", MOLT_SEARCH_PATH: this.#searchPath },
       stdio: ["ignore", "ignore", "inherit", "ipc"],
       // A group of its own: a Ctrl-C at the terminal is molt's to handle.
@@ -36,7 +44,7 @@ export class ValidatorClient {
     });
     child.on("exit", () => {
       for (const { displayPath, resolve } of this.#waiting.values()) {
-        resolve({ kind: "tool", name: "", ok: false, diagnostics: [{ file: displayPath, line: 1, column: 1, code: "molt:validator", message: "the checker stopped; write the file again to retry" }], ms: 0 });
+        resolve({ kind: "tool", name: "", ok: false, diagnostics: [{ file: displayPath, line: 1, column: 1, code: "molt:validator", message: `the checker stopped on this file (out of its memory, ${CHECKER_DATA_BYTES / 1024 ** 3} GiB, or crashed); write the file again to retry` }], ms: 0 });
       }
       this.#waiting.clear();
     });

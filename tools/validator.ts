@@ -1,10 +1,12 @@
 import { spawnSync } from "node:child_process";
-import { accessSync, constants, existsSync } from "node:fs";
+import { accessSync, constants, lstatSync } from "node:fs";
 import { basename, delimiter, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ToolDiagnostic } from "../core/events/events.ts";
 import { MOLT_ROOT } from "../sandbox/molt-root.ts";
 import { Node, Project, SyntaxKind, ts, type SourceFile } from "ts-morph";
+import { CheckerFiles } from "./checker-files.ts";
+import { readEvolvedFile, tooLargeMessage } from "./evolved-file.ts";
 
 export interface ValidationResult {
   /** A tool (`name.ts`) or a helper module its siblings import (`_name.ts`). */
@@ -30,11 +32,15 @@ export interface ValidatorOptions {
  */
 export class ToolValidator {
   readonly #project: Project;
+  readonly #files: CheckerFiles;
   readonly #searchDirs: string[];
   readonly #shellWords: Set<string>;
 
   constructor(options: ValidatorOptions) {
+    // The compiler reads through this: the evolved folder's own files and molt's types, nothing else.
+    this.#files = new CheckerFiles([CONTRACT, join(MOLT_ROOT, "package.json"), join(MOLT_ROOT, "node_modules")]);
     this.#project = new Project({
+      fileSystem: this.#files,
       skipAddingFilesFromTsConfig: true,
       compilerOptions: {
         strict: true,
@@ -58,6 +64,7 @@ export class ToolValidator {
 
   /** Loads the compiler, the contract and the library types, so the first real check is quick. */
   warmUp(folder: string): void {
+    this.#files.allowFolder(folder);
     const file = join(folder, "__molt_warm_up__.ts");
     const source = this.#project.createSourceFile(
       file,
@@ -83,9 +90,12 @@ export class ToolValidator {
       add(1, 1, "molt:name", `"${name}" is already a command on PATH or in the shell; pick another name`);
     }
 
-    const source = this.#refresh(path);
+    this.#files.allowFolder(dirname(path));
+    const file = readEvolvedFile(path);
+    const source = file.ok ? this.#refresh(path) : undefined;
     if (!source) {
-      add(1, 1, "molt:file", "the file could not be read");
+      add(1, 1, "molt:file", !file.ok && file.problem === "too large" ? tooLargeMessage(displayPath, file.size ?? 0) : "the file could not be read");
+      if (!file.ok) this.forget(path);
       return { kind, name, ok: false, diagnostics, ms: performance.now() - started };
     }
     const program = this.#project.getProgram();
@@ -96,6 +106,7 @@ export class ToolValidator {
       add(line, column, `TS${diagnostic.getCode()}`, ts.flattenDiagnosticMessageText(diagnostic.compilerObject.messageText, " "));
     }
     if (syntax.length === 0) {
+      this.#checkReferences(source, add);
       this.#checkImports(source, dirname(path), add);
       if (kind === "tool") this.#checkExport(source, name, add);
     }
@@ -110,10 +121,6 @@ export class ToolValidator {
   }
 
   #refresh(path: string): SourceFile | undefined {
-    if (!existsSync(path)) {
-      this.forget(path);
-      return undefined;
-    }
     const known = this.#project.getSourceFile(path);
     if (known) {
       try {
@@ -124,6 +131,15 @@ export class ToolValidator {
       }
     }
     return this.#project.addSourceFileAtPathIfExists(path);
+  }
+
+  /** `/// <reference path|types|lib>` would let a tool name any file on the machine: tools import their siblings instead. */
+  #checkReferences(source: SourceFile, add: (line: number, column: number, code: string, message: string) => void): void {
+    const references = [...source.getPathReferenceDirectives(), ...source.getTypeReferenceDirectives(), ...source.getLibReferenceDirectives()];
+    for (const reference of references) {
+      const { line } = source.getLineAndColumnAtPos(reference.getPos());
+      add(line, 1, "molt:reference", `/// <reference> is not allowed in tools ("${reference.getFileName()}"); import sibling files with import "./_name.ts"`);
+    }
   }
 
   #checkImports(source: SourceFile, folder: string, add: (line: number, column: number, code: string, message: string) => void): void {
@@ -142,7 +158,7 @@ export class ToolValidator {
       else specifiers.push({ text: "", node: call });
     }
     for (const { text, node } of specifiers) {
-      const problem = importProblem(text, folder);
+      const problem = importProblem(text, folder) ?? linkProblem(text, folder);
       if (problem) {
         const { line, column } = source.getLineAndColumnAtPos(node.getStart());
         add(line, column, "molt:import", problem);
@@ -187,19 +203,36 @@ export class ToolValidator {
   }
 }
 
+/** Built-ins that start processes: a tool's processes must be its command's, so they start through ctx.exec. */
+const PROCESS_BUILTINS = new Set(["child_process", "cluster"]);
+
 /** Why an import is not allowed, or undefined when it is. */
 export function importProblem(specifier: string, folder: string): string | undefined {
   if (specifier === "") return "imports must name a module with a plain string";
-  if (specifier === "molt/tool" || specifier.startsWith("node:")) return undefined;
+  if (specifier === "molt/tool") return undefined;
+  if (specifier.startsWith("node:")) {
+    if (PROCESS_BUILTINS.has(specifier.slice(5))) {
+      return `"${specifier}" is not available to tools: run commands with ctx.exec(command), which runs them as part of the command that called the tool`;
+    }
+    return undefined;
+  }
   if (specifier.startsWith("./") || specifier.startsWith("../")) {
     const target = resolve(folder, specifier);
     if (relative(folder, target).startsWith("..")) return `"${specifier}" is outside the evolved folder; tools may import only their sibling files`;
+    if (dirname(target) !== resolve(folder)) return `"${specifier}" is in a subfolder; tools may import only their sibling files`;
     if (!specifier.endsWith(".ts")) return `"${specifier}": import sibling files with their .ts extension`;
     return undefined;
   }
   const builtin = specifier.split("/")[0]!;
   if (NODE_BUILTINS.has(builtin)) return `"${specifier}": write "node:${specifier}"`;
   return `"${specifier}" is not allowed: tools may import only "molt/tool", node: built-ins and sibling files`;
+}
+
+/** A sibling that is a link: the checker does not follow it (it could lead out of the sandbox), so say why. */
+function linkProblem(specifier: string, folder: string): string | undefined {
+  if (!specifier.startsWith("./")) return undefined;
+  const info = lstatSync(resolve(folder, specifier), { throwIfNoEntry: false });
+  return info?.isSymbolicLink() ? `"${specifier}" is a link; tools may import only files in the evolved folder itself` : undefined;
 }
 
 const NODE_BUILTINS = new Set(["fs", "path", "child_process", "os", "util", "url", "crypto", "events", "stream", "buffer", "zlib", "http", "https", "net", "readline", "assert", "timers", "process", "module", "worker_threads"]);

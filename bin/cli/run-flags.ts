@@ -4,6 +4,7 @@ import type { Configuration } from "../../core/config/configuration.ts";
 import { baseUrlProblem } from "../../core/endpoint/endpoint-name.ts";
 import { shownUrl } from "../../core/endpoint/url-secrets.ts";
 import { ActionFormat, MAX_TIMER_SECONDS, TOO_LONG, type CacheControl, type EvolutionSpec, type Limits, type ModelSpec, type RunSpec, type SandboxSpec } from "../../core/run-spec.ts";
+import { MIN_MEM_BYTES, NODE_CODE_RESERVE_BYTES } from "../../sandbox/limits.ts";
 import { flag, pick, type FlagValues } from "./flags.ts";
 import { readIssueFile, readIssueStream } from "./issue-input.ts";
 import { checkFolder } from "../runtime/folder-check.ts";
@@ -20,13 +21,17 @@ const seconds = amount.refine((value) => value > 0, "must be more than 0 seconds
 const timeLimit = amount.refine((value) => value <= MAX_TIMER_SECONDS, TOO_LONG);
 const byteSize = z
   .string()
-  .regex(/^\d+(\.\d+)?\s*([kmgt]i?b?)?$/i, "must be a size such as 4G, 512M or 1000000")
+  .regex(/^\d+(\.\d+)?\s*([kmgt]i?b?)?$/i, "must be a size such as 4G, 768M or 1000000")
   .transform((text) => {
     const match = /^(\d+(?:\.\d+)?)\s*([kmgt])?/i.exec(text)!;
     const power = " kmgt".indexOf((match[2] ?? " ").toLowerCase());
     return Math.round(Number(match[1]) * 1024 ** power);
-  })
-  .refine((bytes) => bytes >= 64 * 1024 ** 2, "must be at least 64M");
+  });
+/** Memory for each process: not below what Node needs to start, since Node runs every tool call. */
+const memorySize = byteSize.refine(
+  (bytes) => bytes >= MIN_MEM_BYTES,
+  `must be at least ${MIN_MEM_BYTES / 1024 ** 2}M: Node, which runs molt's tools (and many commands), reserves ${NODE_CODE_RESERVE_BYTES / 1024 ** 2}M for its code at start and cannot run under less`,
+);
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name");
 const domain = z.string().regex(/^(\*\.)?[A-Za-z0-9.-]+(:\d+)?$/, "must be a host name such as pypi.org or *.npmjs.org");
 const folder = z.string().min(1, "must name a folder");
@@ -146,7 +151,7 @@ export const RUN_FLAGS = {
     schema: z.array(domain).default([]),
     help: "let commands reach this domain only (pypi.org, *.npmjs.org), through a filtering proxy; repeatable",
   }),
-  "mem-limit": flag({ value: "SIZE", schema: byteSize.default(4 * 1024 ** 3), help: "memory for each command, such as 4G (default) or 512M" }),
+  "mem-limit": flag({ value: "SIZE", schema: memorySize.default(4 * 1024 ** 3), help: `memory for each process, such as 4G (default) or 1G; at least ${MIN_MEM_BYTES / 1024 ** 2}M` }),
   "pass-env": flag({
     value: "NAME",
     multiple: true,

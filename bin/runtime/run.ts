@@ -210,12 +210,14 @@ export class Run implements PreparedRun {
             callTimeoutMs: spec.limits.commandTimeoutSec * 1000,
             bus,
             runId: folder.runId,
-            hostSandbox: (folders) => sandbox.policy([folders.evolved, folders.tools], []),
+            hostSandbox: ({ writable, readOnly }) => sandbox.policy(writable, readOnly),
+            commandOptions: (env, { writable, readOnly }) => sandbox.executor(env, writable, readOnly),
+            memBytes: sandbox.limits.memBytes,
             record: continuation?.events,
           })
         : undefined;
       executor = new CommandExecutor(
-        sandbox.executor(evolution?.env ?? {}, evolution ? [evolution.folders.evolved] : [], evolution ? [evolution.folders.tools] : []),
+        sandbox.executor(evolution?.env ?? {}, evolution?.access.writable ?? [], evolution?.access.readOnly ?? []),
       );
       snapshots = await snapshotsReady;
       const agent = new Agent({

@@ -98,12 +98,12 @@ test("a command that first kills every other process it can still cannot run mor
 });
 
 test("a memory bomb runs out of memory under --mem-limit, and the agent is told in plain words", async () => {
-  const result = await run([`python3 -c "x = bytearray(2*1024**3); print('allocated')"`], ["--mem-limit", "512M"]);
+  const result = await run([`python3 -c "x = bytearray(2*1024**3); print('allocated')"`], ["--mem-limit", "1G"]);
   expect(result.exitCode).toBe(0);
   const [observation] = result.observations;
   expect(observation).toContain("MemoryError");
   expect(observation).not.toContain("allocated");
-  expect(observation).toContain("[molt] the command ran out of memory: each process may use 0.5 GiB.");
+  expect(observation).toContain("[molt] the command ran out of memory: each process may use 1 GiB.");
 });
 
 // The file size limit (1 GiB) cannot be set from the command line; `dd ... seek=` makes a sparse

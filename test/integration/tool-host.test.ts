@@ -27,6 +27,7 @@ beforeAll(async () => {
   await writeFile(join(workspace, "data.txt"), "data from the workspace\n");
   host = ToolHostClient.start({
     dir: join(root, "host"),
+    socketDir: join(root, "host-socket"),
     workspace,
     env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? root, MOLT_TEST_VALUE: "given to tools" },
     callTimeoutMs: CALL_TIMEOUT_MS,
@@ -192,6 +193,23 @@ export default defineTool({ name: "read_relative", description: "d", input: z.ob
 `;
     await loadOk("read_relative", source);
     expect(await run("read_relative")).toMatchObject({ exitCode: 0, stdout: "data from the workspace" });
+  });
+});
+
+describe("examples", () => {
+  test("an example may run a command with ctx.exec: molt runs it, in the workspace, and the example passes", async () => {
+    const source = `${HEADER}export default defineTool({
+  name: "lists",
+  description: "d",
+  input: z.object({ file: z.string() }),
+  examples: [{ input: { file: "data.txt" }, expect: "data from the workspace" }],
+  async run({ file }, ctx) {
+    return (await ctx.exec("cat " + file)).stdout;
+  },
+});
+`;
+    await loadOk("lists", source);
+    expect(await run("lists", ["--file", "data.txt"])).toMatchObject({ exitCode: 0, stdout: "data from the workspace" });
   });
 });
 

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { existsSync } from "node:fs";
 import { delimiter, join } from "node:path";
@@ -147,6 +147,8 @@ describe("imports", () => {
     ["a file outside the folder", "outside_import", 'import "../outside.ts";\n', "outside the evolved folder"],
     ["a sibling without .ts", "no_extension", 'import "./_util";\n', "with their .ts extension"],
     ["a re-export from a package", "re_export", 'export { x } from "lodash";\n', '"lodash" is not allowed'],
+    ["a file in a subfolder", "sub_import", 'import "./lib/_util.ts";\n', "in a subfolder"],
+    ["node:child_process", "spawns", 'import { spawn } from "node:child_process";\n', "run commands with ctx.exec"],
   ])("%s is refused with molt:import at the specifier", async (_label, name, line, message) => {
     const result = await check(`${name}.ts`, tool(name, line));
     expect(result.ok).toBe(false);
@@ -171,6 +173,26 @@ describe("imports", () => {
     const result = await check("allowed_imports.ts", tool("allowed_imports", imports, "return shout(await readFile(join(ctx.cwd, path), 'utf8'));"));
     expect(result.diagnostics).toEqual([]);
     expect(result.ok).toBe(true);
+  });
+
+  test("a /// <reference> is refused with molt:reference, and the file it names is never read", async () => {
+    await writeFile(join(root, "declares.ts"), 'declare const declaredOutside: "outside";\n');
+    const result = await check("referencing.ts", `/// <reference path="${join(root, "declares.ts")}" />\n${tool("referencing", "", "return declaredOutside;")}`);
+    expect(only(result, "molt:reference")).toMatchObject({ line: 1, column: 1 });
+    expect(only(result, "TS2304").message).toContain("declaredOutside");
+  });
+
+  test("a sibling that is a link is refused with molt:import, and what it links to is never read", async () => {
+    await writeFile(join(root, "outside.ts"), 'export const hidden = "outside";\n');
+    await symlink(join(root, "outside.ts"), join(dir, "_linked.ts"));
+    const result = await check("imports_link.ts", tool("imports_link", 'import { hidden } from "./_linked.ts";\n', "return hidden;"));
+    expect(only(result, "molt:import").message).toContain("is a link");
+    expect(codes(result)).toContain("TS2307");
+  });
+
+  test("a file over 1 MiB is refused with molt:file, unread", async () => {
+    const result = await check("too_big.ts", tool("too_big") + `// ${"x".repeat(1024 ** 2)}\n`);
+    expect(result.diagnostics).toEqual([expect.objectContaining({ code: "molt:file", message: expect.stringMatching(/is 1\.0 MiB; a tool file may be at most 1 MiB$/) })]);
   });
 
   test("a sibling that does not exist is a TypeScript error", async () => {

@@ -1,0 +1,93 @@
+import { spawn } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { ScriptReply } from "../bin/runtime/scripted-server.ts";
+import { MOLT, tempDir } from "./helpers.ts";
+
+// molt as a live process a test can watch and signal, and the processes of the machine around it.
+
+export interface LiveMolt {
+  pid: number;
+  done: Promise<{ exitCode: number | null; stdout: string; stderr: string }>;
+}
+
+/** Starts `./bin/molt ARGS` with a fresh tool library and an empty home, as a user would. */
+export async function startMolt(args: string[]): Promise<LiveMolt> {
+  const library = join(await tempDir("molt-library-"), "evolved");
+  const home = await tempDir("molt-home-");
+  const child = spawn(process.execPath, [MOLT, ...args], {
+    env: { ...process.env, OPENAI_API_KEY: "test-key", MOLT_LIBRARY: library, HOME: home },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const done = new Promise<{ exitCode: number | null; stdout: string; stderr: string }>((resolve) => {
+    child.on("close", (exitCode) => resolve({ exitCode, stdout, stderr }));
+  });
+  if (child.pid === undefined) throw new Error("molt did not start");
+  return { pid: child.pid, done };
+}
+
+/** A script for `--model script:FILE`. */
+export async function scriptFile(script: ScriptReply[]): Promise<string> {
+  const file = join(await tempDir(), "script.json");
+  await writeFile(file, JSON.stringify(script));
+  return file;
+}
+
+export interface MachineProcess {
+  pid: number;
+  ppid: number;
+  args: string;
+}
+
+/** Every process of the machine now, with its command line. */
+export function processes(): MachineProcess[] {
+  const found: MachineProcess[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const args = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0").join(" ").trim();
+      const ppid = Number(/PPid:\s+(\d+)/.exec(readFileSync(`/proc/${entry}/status`, "utf8"))?.[1]);
+      found.push({ pid: Number(entry), ppid, args });
+    } catch {
+      // It ended while we looked.
+    }
+  }
+  return found;
+}
+
+/** The processes whose command line contains `marker`. */
+export function runningWith(marker: string): MachineProcess[] {
+  return processes().filter((proc) => proc.args.includes(marker) && proc.pid !== process.pid);
+}
+
+/** The processes started, directly or not, by `pid`. */
+export function descendants(pid: number): MachineProcess[] {
+  const all = processes();
+  const family: MachineProcess[] = [];
+  const parents = new Set([pid]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const proc of all) {
+      if (parents.has(proc.ppid) && !parents.has(proc.pid)) {
+        parents.add(proc.pid);
+        family.push(proc);
+        grew = true;
+      }
+    }
+  }
+  return family;
+}
+
+/** Waits until `check` holds, polling; fails naming `what` after `timeoutMs`. */
+export async function waitFor(what: string, check: () => boolean, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
