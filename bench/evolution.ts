@@ -5,7 +5,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CommandExecutor } from "../sandbox/command-executor.ts";
 import { DEFAULT_LIMITS } from "../sandbox/limits.ts";
-import { ToolHostClient } from "../tools/tool-host-client.ts";
+import { makeSocketFolder } from "../sandbox/socket-folder.ts";
+import { SOCKET_NAME, ToolHostClient } from "../tools/tool-host-client.ts";
 import { ValidatorClient } from "../tools/validator-client.ts";
 import { round } from "./step-overhead.ts";
 
@@ -50,7 +51,7 @@ async function setUp(): Promise<Setup> {
   await mkdir(workspace);
   await writeFile(join(workspace, "words.txt"), "one two three\n");
   const validator = new ValidatorClient(process.env.PATH ?? "");
-  const host = ToolHostClient.start({ dir: join(root, "tools"), socketDir: join(root, "tool-host"), workspace, env: { PATH: process.env.PATH ?? "" }, callTimeoutMs: 60_000 });
+  const host = ToolHostClient.start({ dir: join(root, "tools"), socketFolder: makeSocketFolder(SOCKET_NAME), workspace, env: { PATH: process.env.PATH ?? "" }, callTimeoutMs: 60_000 });
   await host.ready;
   return {
     folder,

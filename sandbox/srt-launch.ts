@@ -2,6 +2,11 @@ import { SandboxManager, type SandboxRuntimeConfig } from "@anthropic-ai/sandbox
 import { existsSync } from "node:fs";
 import { socketFolders, socketsUnder } from "./host-sockets.ts";
 import { secretStores, type SandboxPolicy } from "./sandbox-policy.ts";
+import { socketRoots } from "./socket-folder.ts";
+
+function isUnder(path: string, folders: string[]): boolean {
+  return folders.some((folder) => path === folder || path.startsWith(`${folder}/`));
+}
 
 /**
  * Commands that may reach a few named domains run under @anthropic-ai/sandbox-runtime: its
@@ -16,8 +21,9 @@ function configOf(policy: SandboxPolicy, domains: string[]): SandboxRuntimeConfi
     // The tool commands reach the tool host over a Unix socket.
     network: { allowedDomains: domains, deniedDomains: [], allowAllUnixSockets: true },
     filesystem: {
-      // This sandbox shows the machine's /tmp: the sockets there are hidden one by one, as they are at the start.
-      denyRead: [...secretStores(), ...socketFolders(), ...socketsUnder("/tmp"), ...(policy.hidden ?? [])].filter((path) => existsSync(path)),
+      // This sandbox shows the machine's /tmp: the sockets there are hidden one by one, as they are at
+      // the start, and so are the other runs' socket folders. The run's own (in its policy) is let through.
+      denyRead: [...secretStores(), ...socketFolders(), ...socketRoots(), ...socketsUnder("/tmp").filter((path) => !isUnder(path, [...policy.writable, ...policy.readOnly])), ...(policy.hidden ?? [])].filter((path) => existsSync(path)),
       allowRead: policy.readOnly.filter((path) => existsSync(path)),
       allowWrite: policy.writable,
       denyWrite: policy.readOnly.filter((path) => existsSync(path)),
@@ -30,9 +36,10 @@ export async function srtLaunch(policy: SandboxPolicy, domains: string[], cwd: s
   ready ??= SandboxManager.initialize(configOf(policy, domains));
   await ready;
   const quoted = shell.map((word) => `'${word.replace(/'/g, `'\\''`)}'`).join(" ");
-  const { argv, env } = await SandboxManager.wrapWithSandboxArgv(quoted, "bash", undefined, undefined, cwd);
-  const defined = Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
-  return { file: argv[0]!, args: argv.slice(1), env: defined };
+  // The proxy's settings are in argv; the env it returns is molt's own (its keys, its sockets'
+  // addresses), which must not reach commands: they get the environment molt gives them.
+  const { argv } = await SandboxManager.wrapWithSandboxArgv(quoted, "bash", undefined, undefined, cwd);
+  return { file: argv[0]!, args: argv.slice(1), env: {} };
 }
 
 /** Stops the sandbox runtime's proxies, if they were started: they would keep molt from exiting. */

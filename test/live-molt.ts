@@ -12,12 +12,12 @@ export interface LiveMolt {
   done: Promise<{ exitCode: number | null; stdout: string; stderr: string }>;
 }
 
-/** Starts `./bin/molt ARGS` with a fresh tool library and an empty home, as a user would. */
-export async function startMolt(args: string[]): Promise<LiveMolt> {
+/** Starts `./bin/molt ARGS` with a fresh tool library and an empty home, as a user would; `env` adds to or overrides that. */
+export async function startMolt(args: string[], env: Record<string, string> = {}): Promise<LiveMolt> {
   const library = join(await tempDir("molt-library-"), "evolved");
   const home = await tempDir("molt-home-");
   const child = spawn(process.execPath, [MOLT, ...args], {
-    env: { ...process.env, OPENAI_API_KEY: "test-key", MOLT_LIBRARY: library, HOME: home },
+    env: { ...process.env, OPENAI_API_KEY: "test-key", MOLT_LIBRARY: library, HOME: home, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stdout = "";

@@ -7,10 +7,13 @@ import { bwrapArgs } from "../sandbox/bwrap.ts";
 import { DEFAULT_LIMITS, NODE_CODE_RESERVE_BYTES, underDataLimit } from "../sandbox/limits.ts";
 import { killProcessGroup } from "../sandbox/process-group.ts";
 import type { SandboxPolicy } from "../sandbox/sandbox-policy.ts";
+import type { SocketFolder } from "../sandbox/socket-folder.ts";
 import type { HostReply, HostRequest } from "./tool-protocol.ts";
 
 const HOST = fileURLToPath(new URL("./tool-host.ts", import.meta.url));
 const SHIM = fileURLToPath(new URL("./tool-shim.ts", import.meta.url));
+/** The host's socket, in its socket folder. */
+export const SOCKET_NAME = "tools.sock";
 
 export type LoadOutcome =
   | { ok: true; usage: string; description: string; ms: number }
@@ -30,8 +33,11 @@ export interface ToolHostOptions {
    * molt writes there, outside the sandbox, and must find there only what it made.
    */
   dir: string;
-  /** The host's folder, for its socket: the host (and so the tools it runs) may write it. */
-  socketDir: string;
+  /**
+   * The host's short folder for its socket (see sandbox/socket-folder.ts), or why there is none:
+   * the host (and so the tools it runs) may write it; molt removes it when the host stops.
+   */
+  socketFolder: SocketFolder;
   /** The workspace: tools run there (`ctx.cwd`). */
   workspace: string;
   /** The environment of the commands tools run with `ctx.exec`. */
@@ -53,7 +59,8 @@ export class ToolHostClient {
   /** Put this folder first on the agent's PATH: each loaded tool is a command in it. */
   readonly binDir: string;
   readonly #options: ToolHostOptions;
-  readonly #socket: string;
+  /** The host's socket, or why it cannot be made. */
+  readonly #socket: { ok: true; path: string } | { ok: false; reason: string };
   readonly #loads = new Map<number, (outcome: LoadOutcome) => void>();
   readonly #listeners: ((notice: ToolCallNotice) => void)[] = [];
   /** What is loaded, to load again if the host has to be restarted. */
@@ -72,7 +79,8 @@ export class ToolHostClient {
   private constructor(options: ToolHostOptions) {
     this.#options = options;
     this.binDir = join(options.dir, "bin");
-    this.#socket = join(options.socketDir, "tools.sock");
+    const folder = options.socketFolder;
+    this.#socket = folder.ok ? { ok: true, path: join(folder.dir, SOCKET_NAME) } : folder;
   }
 
   /**
@@ -86,9 +94,9 @@ export class ToolHostClient {
 
   #startOnce(): Promise<void> {
     this.#ready ??= (async () => {
+      if (!this.#socket.ok) throw new Error(this.#socket.reason);
       await mkdir(this.binDir, { recursive: true });
-      await mkdir(this.#options.socketDir, { recursive: true });
-      await this.#spawn();
+      await this.#spawn(this.#socket.path);
       // One call of the command program fills its compile cache, so tool calls start quickly.
       const warmUp = execFile(process.execPath, [...TYPE_FLAGS, SHIM], { env: { NODE_COMPILE_CACHE: this.#compileCache } }, () => undefined);
       this.#warmUp = new Promise((resolve) => warmUp.once("close", () => resolve()));
@@ -108,10 +116,10 @@ export class ToolHostClient {
 
   /** The variables a tool command needs to reach the host. */
   get commandEnv(): Record<string, string> {
-    return { MOLT_TOOL_SOCKET: this.#socket };
+    return this.#socket.ok ? { MOLT_TOOL_SOCKET: this.#socket.path } : {};
   }
 
-  #spawn(): Promise<void> {
+  #spawn(socket: string): Promise<void> {
     const sandbox = this.#options.sandbox;
     // Node without the right to start processes, under a memory limit of its own (which counts Node's code reserve).
     const memBytes = this.#options.memBytes ?? DEFAULT_LIMITS.memBytes;
@@ -126,7 +134,7 @@ export class ToolHostClient {
       env: {
         PATH: process.env.PATH ?? "",
         HOME: sandbox?.home ?? this.#options.env.HOME ?? process.env.HOME ?? "",
-        MOLT_TOOL_SOCKET: this.#socket,
+        MOLT_TOOL_SOCKET: socket,
         MOLT_WORKSPACE: this.#options.workspace,
         MOLT_TOOL_TIMEOUT_MS: String(this.#options.callTimeoutMs),
         MOLT_TOOL_ENV: JSON.stringify(this.#options.env),
@@ -162,7 +170,8 @@ export class ToolHostClient {
   }
 
   async #restart(): Promise<void> {
-    await this.#spawn().catch(() => undefined);
+    if (!this.#socket.ok) return;
+    await this.#spawn(this.#socket.path).catch(() => undefined);
     if (this.#stopping) return;
     for (const [name, { version, file }] of this.#loaded) this.#send({ type: "load", id: this.#nextId++, name, version, file });
   }
@@ -230,10 +239,12 @@ export class ToolHostClient {
     await this.#warmUp;
     const child = this.#process;
     this.#process = undefined;
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise((resolve) => child.once("exit", resolve));
-    killProcessGroup(child.pid);
-    await exited;
+    if (child && child.exitCode === null) {
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      killProcessGroup(child.pid);
+      await exited;
+    }
+    if (this.#options.socketFolder.ok) await rm(this.#options.socketFolder.dir, { recursive: true, force: true });
   }
 
   #send(request: HostRequest): void {

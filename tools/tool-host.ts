@@ -284,7 +284,11 @@ function safeJson(text: string): unknown {
 
 // Relative paths in tools mean the workspace, as they do in the agent's commands.
 process.chdir(workspace);
-rmSync(socketPath, { force: true });
+try {
+  rmSync(socketPath, { force: true });
+} catch {
+  // Listening says what is wrong with the place.
+}
 const server = createServer((socket) => {
   const connection = new LineConnection(socket);
   connection.firstLine((line) => {
@@ -296,5 +300,10 @@ const server = createServer((socket) => {
       else connection.end();
     } else void answer(connection, opening.data.tool, opening.data.args);
   });
+});
+// Said in one line, which molt passes on as the reason the host could not start.
+server.once("error", (error: NodeJS.ErrnoException) => {
+  process.stderr.write(`molt could not make the tool host's socket ${socketPath}: ${error.code ?? error.message}\n`);
+  process.exit(1);
 });
 server.listen(socketPath, () => send({ type: "ready" }));

@@ -11,7 +11,8 @@ import { Evolution } from "../../tools/evolution.ts";
 import { DEFAULT_REMINDER, evolutionPrompt } from "../../tools/evolution-prompt.ts";
 import { libraryFolder } from "../../core/data-folder.ts";
 import { ToolLibrary } from "../../tools/library.ts";
-import { ToolHostClient } from "../../tools/tool-host-client.ts";
+import { makeSocketFolder, type SocketFolder } from "../../sandbox/socket-folder.ts";
+import { SOCKET_NAME, ToolHostClient } from "../../tools/tool-host-client.ts";
 import { ValidatorClient } from "../../tools/validator-client.ts";
 
 /**
@@ -21,8 +22,11 @@ import { ValidatorClient } from "../../tools/validator-client.ts";
 export interface EvolutionFolders {
   /** $MOLT_EVOLVED: where the agent writes its tools. */
   evolved: string;
-  /** The tool host's socket: the host writes it, and so may the tools it runs. */
-  host: string;
+  /**
+   * The tool host's socket: the host writes it, and so may the tools it runs. Short, outside the
+   * run's folders, whose paths may be too long for a socket; none when it could not be made.
+   */
+  host: SocketFolder;
   /** molt's: the tool commands and their compile cache. */
   commands: string;
   /** molt's: node_modules/molt, by which tools in the evolved folder import "molt/tool". */
@@ -37,12 +41,16 @@ export interface FolderAccess {
 
 /** The tool host writes its socket's folder and the evolved folder, and reads the molt/tool link. */
 export function hostAccess(folders: EvolutionFolders): FolderAccess {
-  return { writable: [folders.evolved, folders.host], readOnly: [folders.modules] };
+  return { writable: [folders.evolved, ...socketDir(folders)], readOnly: [folders.modules] };
 }
 
 /** The agent's commands write the evolved folder, reach the host's socket, and read molt's folders. */
 export function commandAccess(folders: EvolutionFolders): FolderAccess {
-  return { writable: [folders.evolved], readOnly: [folders.host, folders.commands, folders.modules] };
+  return { writable: [folders.evolved], readOnly: [...socketDir(folders), folders.commands, folders.modules] };
+}
+
+function socketDir(folders: EvolutionFolders): string[] {
+  return folders.host.ok ? [folders.host.dir] : [];
 }
 
 export interface EvolutionSetup {
@@ -88,12 +96,12 @@ async function linkMolt(modules: string): Promise<void> {
 export async function setUpEvolution(settings: EvolutionSettings): Promise<EvolutionSetup> {
   const folders: EvolutionFolders = {
     evolved: join(settings.container, "evolved"),
-    host: join(settings.container, "tool-host"),
+    host: makeSocketFolder(SOCKET_NAME),
     commands: join(settings.container, "tool-commands"),
     modules: join(settings.container, "node_modules"),
   };
   const folder = folders.evolved;
-  await Promise.all([folders.evolved, folders.host, folders.commands].map((dir) => mkdir(dir, { recursive: true })));
+  await Promise.all([folders.evolved, folders.commands].map((dir) => mkdir(dir, { recursive: true })));
   await linkMolt(folders.modules);
   const basePath = settings.baseEnv.PATH ?? "";
   const validator = new ValidatorClient(basePath);
@@ -103,7 +111,7 @@ export async function setUpEvolution(settings: EvolutionSettings): Promise<Evolu
   // The host starts with the first tool loaded: a run that makes and keeps no tool never starts it.
   const host = ToolHostClient.start({
     dir: folders.commands,
-    socketDir: folders.host,
+    socketFolder: folders.host,
     workspace: settings.workspace,
     env: { ...settings.baseEnv, MOLT_EVOLVED: folder },
     callTimeoutMs: settings.callTimeoutMs,

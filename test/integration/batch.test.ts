@@ -286,14 +286,14 @@ describe("molt batch", () => {
     try {
       const out = join(place, "out");
       const workspaces = join(place, "workspaces");
-      const look = { command: `ls -A "$(dirname "$(dirname "$PWD")")" | wc -l; echo "--"; ls -A ${out} 2>&1 | head; echo "--"; ls ${workspaces}/*/*/tools/tools.sock 2>/dev/null | grep -v "$(dirname "$PWD")/" | wc -l` };
+      const look = { command: `ls -A "$(dirname "$(dirname "$PWD")")" | wc -l; echo "--"; ls -A ${out} 2>&1 | head; echo "--"; ls -d /tmp/molt-*/r-*/ /tmp/molt-s-*/ "\${XDG_RUNTIME_DIR:-/run/user}"/molt/*/ ${workspaces}/*/*/ 2>/dev/null | grep -v "^$(dirname "$PWD")/" | grep -v -F "$(dirname "$MOLT_TOOL_SOCKET")" | wc -l` };
       const f = await fixture({ "acme__calc-1": [look, SUBMIT], "acme__calc-2": [look, SUBMIT], "acme__text-1": [look, SUBMIT] });
       const result = await molt([...batchArgs(f, out, "--workspaces", workspaces, "--sandbox", "bwrap"), "--workers", "1"]);
       expect(result.exitCode, result.stderr).toBe(0);
       for (const id of ["acme__calc-1", "acme__calc-2", "acme__text-1"]) {
         const seen = (await events(join(out, id))).find((event) => event.type === "command_finished");
         const [siblings, listing, sockets] = (seen?.type === "command_finished" ? seen.output : "").split("--\n");
-        // Its own container only; the next instances' workspaces, made ahead meanwhile, and their tool hosts' sockets are not there.
+        // Its own container only; the next instances' workspaces, made ahead meanwhile, and their tool hosts' socket folders are not there.
         expect(siblings?.trim(), id).toBe("1");
         expect(listing?.trim(), id).toBe("");
         expect(sockets?.trim(), id).toBe("0");

@@ -6,7 +6,9 @@ import { createServer as createNetServer, type AddressInfo, type Server as NetSe
 import { delimiter, dirname, join } from "node:path";
 import { execa } from "execa";
 import { afterEach, describe, expect, test } from "vitest";
+import { socketRoots } from "../../sandbox/socket-folder.ts";
 import { git } from "../../sandbox/workspace.ts";
+import { COUNT_WORDS, writeTool } from "../tool-sources.ts";
 import { startScriptedServer, type ScriptedServer } from "../../bin/runtime/scripted-server.ts";
 import { cleanUp, makeRepo, molt, tempDir, writeFiles } from "../helpers.ts";
 
@@ -362,6 +364,28 @@ describe("host sockets", () => {
     expect(result.exitCode).toBe(0);
     expect(result.observation).toContain(`REFUSED ${tmpSocket.path}`);
     expect(tmpSocket.connections()).toBe(0);
+  });
+
+  test("with --allow-domain, the run's own tool host is reached, another run's is not, and molt's keys and sockets stay out", async () => {
+    // Another run's tool host, where molt keeps the runs' sockets.
+    const other = await socketServer(join(socketRoots({})[0]!, `r-test-${newMarker()}`), "tools.sock");
+    strays.push(dirname(other.path));
+    const repo = await makeRepo(FILES);
+    const server = await startScriptedServer({
+      script: [{ command: writeTool("count_words", COUNT_WORDS) }, { command: `count_words --path calc.js; echo "key=[$OPENAI_API_KEY]"; ${tryEach([other.path])}` }, { command: SUBMIT }],
+    });
+    servers.push(server);
+    const result = await molt(["run", "--repo", repo, "--issue", "reach out", "--model", "m", "--base-url", server.url, "--output", join(await tempDir(), "run"), "--allow-domain", "example.invalid"], {
+      env: { HOME: await tempDir("molt-home-"), OPENAI_API_KEY: "sk-test-key", SSH_AUTH_SOCK: other.path },
+    });
+    expect(result.exitCode, result.stderr).toBe(0);
+    const observation = String(server.requests[2]?.messages.at(-1)?.content);
+    expect(observation).toMatch(/^10 words$/m);
+    // molt's own variables do not reach the commands of this sandbox either.
+    expect(observation).toContain("key=[]");
+    expect(observation).toContain("vars=[]");
+    expect(observation).toContain(`REFUSED ${other.path}`);
+    expect(other.connections()).toBe(0);
   });
 
   test("--sandbox local cannot hide sockets, but does not hand their addresses to commands either", async () => {

@@ -5,7 +5,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
-import { ToolHostClient, type LoadOutcome, type ToolCallNotice } from "../../tools/tool-host-client.ts";
+import { makeSocketFolder } from "../../sandbox/socket-folder.ts";
+import { SOCKET_NAME, ToolHostClient, type LoadOutcome, type ToolCallNotice } from "../../tools/tool-host-client.ts";
 
 const MOLT_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const CALL_TIMEOUT_MS = 1500;
@@ -27,7 +28,7 @@ beforeAll(async () => {
   await writeFile(join(workspace, "data.txt"), "data from the workspace\n");
   host = ToolHostClient.start({
     dir: join(root, "host"),
-    socketDir: join(root, "host-socket"),
+    socketFolder: makeSocketFolder(SOCKET_NAME),
     workspace,
     env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? root, MOLT_TEST_VALUE: "given to tools" },
     callTimeoutMs: CALL_TIMEOUT_MS,
@@ -358,5 +359,40 @@ describe("versions and unloading", () => {
     const result = await execa(join(host.binDir, "shout"), ["--text", "x"], { env: { PATH: process.env.PATH }, extendEnv: false, reject: false });
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toContain("MOLT_TOOL_SOCKET");
+  });
+});
+
+describe("a socket that cannot be made", () => {
+  const options = (socketFolder: Parameters<typeof ToolHostClient.start>[0]["socketFolder"]) => ({
+    dir: join(root, "host-without-socket"),
+    socketFolder,
+    workspace,
+    env: { PATH: process.env.PATH! },
+    callTimeoutMs: CALL_TIMEOUT_MS,
+  });
+
+  test("when no folder could be made for it, each load says why in one line", async () => {
+    const reason = "molt could not make a folder for the tool host's socket (/tmp: EROFS)";
+    const broken = ToolHostClient.start(options({ ok: false, reason }));
+    try {
+      const outcome = await broken.load("shout", 1, await write("shout", SHOUT));
+      expect(outcome).toMatchObject({ ok: false, stage: "load", reason });
+      expect(broken.commandEnv).toEqual({});
+    } finally {
+      await broken.stop();
+    }
+  });
+
+  test("when the host cannot listen there, the load names the socket and the system's reason", async () => {
+    const notAFolder = join(root, "a-file");
+    await writeFile(notAFolder, "");
+    const broken = ToolHostClient.start(options({ ok: true, dir: notAFolder }));
+    try {
+      const outcome = await broken.load("shout", 1, await write("shout", SHOUT));
+      expect(outcome.ok).toBe(false);
+      expect(outcome.ok ? "" : outcome.reason).toBe(`the tool host exited at start (code 1): molt could not make the tool host's socket ${join(notAFolder, SOCKET_NAME)}: ENOTDIR`);
+    } finally {
+      await broken.stop();
+    }
   });
 });
