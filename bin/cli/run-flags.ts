@@ -175,7 +175,7 @@ export function rerunSandboxFlags() {
   const memLimit = RUN_FLAGS["mem-limit"];
   return {
     ...pick(RUN_FLAGS, ["sandbox", "allow-network", "allow-domain", "pass-env"]),
-    "mem-limit": flag({ ...memLimit, schema: memLimit.schema.removeDefault().optional(), help: "memory for each command, such as 4G or 512M (default: the run's own, at most 4G)" }),
+    "mem-limit": flag({ ...memLimit, schema: memLimit.schema.removeDefault().optional(), help: "memory for each command, such as 4G or 1G (default: the run's own, at most 4G)" }),
   };
 }
 
