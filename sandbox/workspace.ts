@@ -1,5 +1,5 @@
-import { closeSync, openSync, readFileSync } from "node:fs";
-import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { closeSync, constants, openSync, readFileSync, realpathSync } from "node:fs";
+import { lstat, mkdtemp, open, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { simpleGit, type SimpleGit } from "simple-git";
@@ -81,6 +81,24 @@ export async function resolveSourceRepo(dir: string, base = "HEAD"): Promise<Sou
  * objects: the patch is made with it, never with the workspace's `.git`, which is the agent's to
  * change (a config with a filter in it would otherwise run, unsandboxed, when molt makes the patch).
  */
+/** The file in a workspace's container naming the run folder it was made for. */
+const CLAIM = "molt-run";
+
+async function isClaimedBy(container: string, path: string, runDir: string): Promise<boolean> {
+  try {
+    const [box, tree] = await Promise.all([lstat(container), lstat(path)]);
+    if (!box.isDirectory() || !tree.isDirectory()) return false;
+    const handle = await open(join(container, CLAIM), constants.O_RDONLY | constants.O_NOFOLLOW);
+    try {
+      return (await handle.readFile("utf8")) === realpathSync(runDir);
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    return false;
+  }
+}
+
 export class Workspace {
   readonly path: string;
   readonly baseCommit: string;
@@ -134,12 +152,24 @@ export class Workspace {
   }
 
   /** The workspace of an earlier run, if it is still there. */
-  static async reopen(path: string, baseCommit: string): Promise<Workspace> {
+  static async reopen(path: string, baseCommit: string, runDir?: string): Promise<Workspace> {
     const container = dirname(path);
     const alternates = await readFile(join(container, "base.git", "objects", "info", "alternates"), "utf8").catch(() => undefined);
     const info = await stat(join(path, ".git")).catch(() => undefined);
     if (!info || alternates === undefined) throw new WorkspaceError(`the run's workspace ${path} is gone, so the run cannot be resumed`);
+    if (runDir !== undefined && !(await isClaimedBy(container, path, runDir))) {
+      throw new WorkspaceError(`${path} is not a workspace molt made for the run in ${runDir}, so the run cannot be resumed`);
+    }
     return new Workspace(path, baseCommit, container, alternates.trim());
+  }
+
+  /**
+   * Marks the workspace as the run's in its container, which no sandbox can write: a record names
+   * its workspace, and a record can be edited, so resume takes only a workspace that says it is
+   * that run's.
+   */
+  async claim(runDir: string): Promise<void> {
+    await writeFile(join(this.container, CLAIM), realpathSync(runDir), { flag: constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW });
   }
 
   static async create(source: SourceRepo, parent = workspacesParent()): Promise<Workspace> {

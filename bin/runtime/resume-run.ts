@@ -65,7 +65,7 @@ export async function prepareResume(dirArg: string, changes: ResumeChanges, opti
   const script = (await checkedScript(spec.model))?.slice(changes.model === undefined ? repliesServed(events) : 0);
   checkSandbox(spec);
   try {
-    const workspace = await Workspace.reopen(started.workspace, spec.base);
+    const workspace = await Workspace.reopen(started.workspace, spec.base, dir);
     // A setup step's changes stay out of the agent's patch on resume too.
     const setup = events.find((event): event is EventOf<"setup_finished"> => event.type === "setup_finished");
     if (setup?.startCommit) workspace.startFrom(setup.startCommit);

@@ -109,6 +109,10 @@ export async function prepareRun(spec: RunSpec, options: RunOptions = {}): Promi
   const folder = createRunFolder(options.output);
   try {
     const workspace = options.workspace !== undefined ? await Workspace.reopen(options.workspace, source.baseCommit) : await Workspace.create(source);
+    await workspace.claim(folder.dir).catch(async (error: unknown) => {
+      await workspace.remove();
+      throw error;
+    });
     return new Run({ ...spec, repo: source.root, base: source.baseCommit }, { source, folder, workspace, script, options });
   } catch (error) {
     // A run that cannot start leaves no folder behind.

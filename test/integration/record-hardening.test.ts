@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, test } from "vitest";
 import type { ScriptedServer, ScriptReply } from "../../bin/runtime/scripted-server.ts";
 import { cleanUp, makeRepo, molt, scriptedServers, tempDir, writeFiles, type MoltResult } from "../helpers.ts";
+import { scriptFile } from "../live-molt.ts";
 import { closeTerminals, openTerminal, stopTmux } from "../terminal.ts";
 
 // What an attack review found in molt's records and in what it shows: secrets that slipped past
@@ -267,6 +268,46 @@ describe("a record is never trusted over the command line", () => {
     expect(all).toContain("key= setting=kept");
     expect(all).toContain("touched=1");
     expect(longestPiece(all, key)).toBeLessThan(8);
+  });
+
+  test("molt resume of a record edited to name another folder, or another run's workspace, as its workspace refuses it and changes nothing there", async () => {
+    /** Two kept runs, stopped after step 1 as if killed: each with its workspace. */
+    async function keptRun(): Promise<{ out: string; workspace: string }> {
+      const server = await serve([{ thought: "Look.", command: "echo one > one.txt" }, SUBMIT]);
+      const original = await run(server, ["--keep"]);
+      expect(original.exitCode).toBe(0);
+      const workspace = /workspace kept at (.+)/.exec(original.stdout)![1]!;
+      outside.push(join(workspace, ".."));
+      await editRecord(original.out, {}, killedAfterStep1);
+      return { out: original.out, workspace };
+    }
+    const [mine, theirs] = [await keptRun(), await keptRun()];
+    // A folder of the user's, dressed up as a workspace.
+    const precious = join(await mkdtemp(join("/var/tmp", "molt-precious-")), "project");
+    outside.push(join(precious, ".."));
+    await writeFiles(precious, { ".git/HEAD": "ref: refs/heads/main\n", "notes.txt": "mine\n" });
+    await writeFiles(join(precious, ".."), { "base.git/objects/info/alternates": "/nowhere\n" });
+
+    for (const target of [precious, theirs.workspace]) {
+      const file = join(mine.out, "events.jsonl");
+      const lines = (await readFile(file, "utf8")).trimEnd().split("\n").map((line) => JSON.parse(line) as Recorded & { workspace?: string });
+      lines[0]!.workspace = target;
+      await writeFile(file, lines.map((line) => JSON.stringify(line)).join("\n") + "\n");
+      const before = await readdir(target);
+      const resumed = await molt(["resume", mine.out, "--model", `script:${await scriptFile([{ command: "echo two > two.txt" }, SUBMIT])}`]);
+      expect(resumed.exitCode).toBe(2);
+      expect(resumed.stderr.trim()).toBe(`molt: ${target} is not a workspace molt made for the run in ${mine.out}, so the run cannot be resumed`);
+      expect(await readdir(target)).toEqual(before);
+      expect(existsSync(join(target, ".."))).toBe(true);
+    }
+    // Its own workspace still resumes.
+    const file = join(mine.out, "events.jsonl");
+    const lines = (await readFile(file, "utf8")).trimEnd().split("\n").map((line) => JSON.parse(line) as Recorded & { workspace?: string });
+    lines[0]!.workspace = mine.workspace;
+    await writeFile(file, lines.map((line) => JSON.stringify(line)).join("\n") + "\n");
+    const resumed = await molt(["resume", mine.out, "--model", `script:${await scriptFile([{ command: "echo two > two.txt" }, SUBMIT])}`]);
+    expect(resumed.stderr).toBe("");
+    expect(resumed.exitCode).toBe(0);
   });
 
   test("molt resume --sandbox local --pass-env NAME: what the command line asks for, it gets", async () => {
