@@ -5,20 +5,25 @@ const STATUS: Record<string, TestStatus> = { PASSED: "passed", XFAIL: "passed", 
 const SUMMARY = /^(PASSED|FAILED|ERROR|SKIPPED|XFAIL|XPASS) (\S[^\[\s]*(?:\[.*?\])?)(?: - .*)?$/;
 /** `-v`: `tests/test_a.py::test_b PASSED [ 50%]`. */
 const VERBOSE = /^(\S+?::.*?) (PASSED|FAILED|ERROR|SKIPPED|XFAIL|XPASS)\b/;
+/** pytest-xdist's worker and progress before a `-v` result: `[gw0] [ 11%] PASSED tests/test_a.py::test_b`. */
+const WORKER = /^\[gw\d+\](?: \[\s*\d+%\])? /;
 
 /**
- * pytest's `-rA` short summary and its `-v` lines. Names are node ids, `path::Class::test[param]`,
- * as SWE-bench writes them; XFAIL and XPASS count as passed and ERROR as failed.
+ * pytest's `-rA` short summary and its `-v` lines, with or without pytest-xdist's `[gw0]`
+ * prefixes. Names are node ids, `path::Class::test[param]`, as SWE-bench writes them; XFAIL and
+ * XPASS count as passed and ERROR as failed. SWE-bench's parser keeps only the first word of an id
+ * whose parameter holds a space (`test_p[a b]` is its `test_p[a`): that is kept as an alias.
  */
 export function parsePytest(lines: readonly string[], results: TestResults): void {
   for (const raw of lines) {
-    const text = raw.trim();
+    const text = raw.trim().replace(WORKER, "");
     const summary = SUMMARY.exec(text);
     const verbose = summary ? undefined : VERBOSE.exec(text);
     const [id, status] = summary ? [summary[2]!, summary[1]!] : verbose ? [verbose[1]!, verbose[2]!] : [];
     // `SKIPPED [1] tests/a.py:8: reason` names a line, not a test.
     if (id === undefined || status === undefined || !id.includes("::")) continue;
-    record(results, splitNodeId(id), STATUS[status]!, "::");
+    const firstWord = id.split(/\s/, 1)[0]!;
+    record(results, splitNodeId(id), STATUS[status]!, "::", firstWord === id ? [] : [firstWord]);
   }
 }
 
