@@ -29,14 +29,46 @@ export interface FoundTest {
  */
 export function findTest(name: string, results: TestResults): FoundTest | undefined {
   const wanted = name.trim();
-  const all = [...results.values()];
   const exact = results.get(wanted);
   if (exact) return found("name", [exact]);
-  const harness = all.filter((result) => result.aliases.includes(wanted));
-  if (harness.length > 0) return found("harness", harness);
-  const titled = all.filter((result) => endsWith(result, wanted));
-  if (titled.length > 0) return found("title", titled);
+  const index = indexOf(results);
+  const harness = index.aliases.get(wanted);
+  if (harness) return found("harness", harness);
+  const titled = index.tails.get(wanted);
+  if (titled) return found("title", titled);
   return undefined;
+}
+
+interface Index {
+  size: number;
+  /** Each harness name, with the tests it stands for. */
+  aliases: Map<string, TestResult[]>;
+  /** Each tail of each test (its title, or suites and title, joined by each separator), with the tests it stands for. */
+  tails: Map<string, TestResult[]>;
+}
+
+// Built once per run's results, so that naming many tests among many results stays fast.
+const indexes = new WeakMap<TestResults, Index>();
+
+function indexOf(results: TestResults): Index {
+  const known = indexes.get(results);
+  if (known && known.size === results.size) return known;
+  const index: Index = { size: results.size, aliases: new Map(), tails: new Map() };
+  const add = (map: Map<string, TestResult[]>, key: string, result: TestResult) => {
+    const list = map.get(key);
+    if (!list) map.set(key, [result]);
+    else if (list.at(-1) !== result) list.push(result);
+  };
+  for (const result of results.values()) {
+    for (const alias of result.aliases) add(index.aliases, alias, result);
+    const { parts } = result;
+    for (let from = parts.length - 1; from >= 0; from--) {
+      const tail = parts.slice(from);
+      for (const separator of SEPARATORS) add(index.tails, tail.join(separator), result);
+    }
+  }
+  indexes.set(results, index);
+  return index;
 }
 
 /** The verdict on a named test, or undefined when the run did not report it. */
@@ -47,13 +79,4 @@ export function verdictFor(name: string, results: TestResults): TestStatus | und
 function found(rule: MatchRule, matches: TestResult[]): FoundTest {
   const status = matches.map((match) => match.status).reduce(worse);
   return { status, rule, matches, taken: matches.find((match) => match.status === status)! };
-}
-
-function endsWith(result: TestResult, wanted: string): boolean {
-  const { parts } = result;
-  for (let from = parts.length - 1; from >= 0; from--) {
-    const tail = parts.slice(from);
-    if (SEPARATORS.some((separator) => tail.join(separator) === wanted)) return true;
-  }
-  return false;
 }
