@@ -1,35 +1,24 @@
 /**
  * The JSON objects in a text that holds other lines too (npm's header, a test's console output,
- * several reports one after the other, even on one line): each `{` that starts a line is tried as
- * the start of an object, read to its matching `}` with strings and escapes respected.
+ * several reports one after the other, even on one line) whose first key is `firstKey`: each `{`
+ * that starts a line, or follows a closing brace, and opens with that key is read to its matching
+ * `}`, strings and escapes respected. Only such starts are tried, so the text is read a few times
+ * at most, whatever the test command printed.
  */
-export function* jsonObjectsIn(text: string): Generator<unknown> {
-  let from = 0;
-  while (from < text.length) {
-    const start = nextLineStartingWithBrace(text, from);
-    if (start === -1) return;
+export function* jsonObjectsIn(text: string, firstKey: string): Generator<unknown> {
+  const starts = new RegExp(`(?:^|\\n|\\})(\\{)\\s*${JSON.stringify(firstKey).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\s*:`, "g");
+  for (let match = starts.exec(text); match !== null; match = starts.exec(text)) {
+    const start = match.index + match[0].indexOf("{", match[0].startsWith("}") ? 1 : 0);
     const end = matchingBrace(text, start);
-    if (end !== -1) {
-      try {
-        yield JSON.parse(text.slice(start, end + 1)) as unknown;
-        // The next report may follow the closing brace on the same line.
-        from = end + 1;
-        continue;
-      } catch {
-        // Not JSON after all: look further on.
-      }
+    if (end === -1) continue;
+    try {
+      yield JSON.parse(text.slice(start, end + 1)) as unknown;
+      // The next report may follow the closing brace on the same line.
+      starts.lastIndex = end;
+    } catch {
+      // Not JSON after all: look further on.
     }
-    from = start + 1;
   }
-}
-
-/** The index of the next `{` at the start of a line (or right after a closing brace), from `from`. */
-function nextLineStartingWithBrace(text: string, from: number): number {
-  for (let index = text.indexOf("{", from); index !== -1; index = text.indexOf("{", index + 1)) {
-    const before = text[index - 1];
-    if (index === from || before === undefined || before === "\n" || before === "}") return index;
-  }
-  return -1;
 }
 
 /** The index of the `}` closing the object opened at `start`, or -1. */

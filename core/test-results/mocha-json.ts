@@ -24,7 +24,7 @@ function isTest(value: unknown): value is MochaTest {
  * last part. A failed hook is listed among the failures under its own title.
  */
 export function parseMochaJson(text: string, results: TestResults): void {
-  for (const report of jsonObjectsIn(text)) {
+  for (const report of jsonObjectsIn(text, "stats")) {
     if (!isReport(report)) continue;
     const outcomes: [unknown[], TestStatus][] = [
       [report.passes, "passed"],

@@ -98,6 +98,11 @@ describe("mocha", () => {
     const second = json.replaceAll("calc subtracts", "calc subtracts again");
     expect(verdicts(parseTestOutput(`${json}${second}\n`).results)).toMatchObject({ "calc subtracts": "failed", "calc subtracts again": "failed", "calc add adds": "passed" });
   });
+
+  test("a report after 100,000 lines that open a brace and never close it is still found, at once", { timeout: 5_000 }, () => {
+    const noise = "{ not json\n".repeat(100_000);
+    expect(verdicts(parseTestOutput(noise + output("mocha-10-json.txt")).results)).toEqual(JSON_VERDICTS);
+  });
 });
 
 describe("vitest", () => {
