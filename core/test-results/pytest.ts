@@ -22,9 +22,20 @@ export function parsePytest(lines: readonly string[], results: TestResults): voi
     const [id, status] = summary ? [summary[2]!, summary[1]!] : verbose ? [verbose[1]!, verbose[2]!] : [];
     // `SKIPPED [1] tests/a.py:8: reason` names a line, not a test.
     if (id === undefined || status === undefined || !id.includes("::")) continue;
-    const firstWord = id.split(/\s/, 1)[0]!;
-    record(results, splitNodeId(id), STATUS[status]!, "::", firstWord === id ? [] : [firstWord]);
+    record(results, splitNodeId(id), STATUS[status]!, "::", sweBenchNames(id));
   }
+}
+
+/**
+ * SWE-bench's names for an id where they differ from it: its parse_log_pytest keeps the first word
+ * (`t[a b]` is `t[a`); parse_log_pytest_options (requests, pylint, pydicom) shortens a parameter
+ * that is an absolute path to its last part (`t[/x/y/z.txt]` is `t[/z.txt]`).
+ */
+function sweBenchNames(id: string): string[] {
+  const names = [id.split(/\s/, 1)[0]!];
+  const option = /^(.*?)\[(.*)\]$/.exec(id);
+  if (option && option[2]!.startsWith("/") && !option[2]!.startsWith("//") && !option[2]!.includes("*")) names.push(`${option[1]}[/${option[2]!.split("/").at(-1)}]`);
+  return names.filter((name) => name !== id);
 }
 
 /** `a.py::C::t[x::y]` -> [a.py, C, t[x::y]]: a parameter may hold "::". */

@@ -31,6 +31,13 @@ describe("SWE-bench (swebench/harness/log_parsers)", () => {
     ]);
   });
 
+  test("parse_log_pytest_options (requests, pylint, pydicom): a parameter that is an absolute path is named by its last part", () => {
+    const results = parseTestOutput("PASSED tests/test_io.py::test_read[/data/files/a.txt]\nFAILED tests/test_io.py::test_read[//host/b.txt] - x\n").results;
+    expect(findTest("tests/test_io.py::test_read[/a.txt]", results)?.status).toBe("passed");
+    expect(findTest("tests/test_io.py::test_read[//host/b.txt]", results)?.status).toBe("failed");
+    expect(findTest("tests/test_io.py::test_read[/b.txt]", results)).toBeUndefined();
+  });
+
   test("parse_log_pytest on pytest-xdist -rA: the same ids", () => {
     agree("pytest-7-xdist-rA.txt", [
       ["tests/test_calc.py::test_add", "passed"],
