@@ -51,6 +51,10 @@ export const EVAL_FLAGS = {
     schema: z.string().regex(/^\d+(\.\d+)?$/, "must be a number of seconds").transform(Number).refine((n) => n > 0, "must be more than 0 seconds").refine((n) => n <= MAX_TIMER_SECONDS, TOO_LONG).default(1800),
     help: "time for one instance, install and tests included (default 1800)",
   }),
+  "exit-code-verdicts": flag({
+    schema: z.boolean().default(false),
+    help: "when an instance names tests but its test output reports none molt can read, decide by the exit code (0: resolved) instead of calling the instance an error",
+  }),
   sandbox: flag({ ...RUN_FLAGS.sandbox, help: "bwrap (default on Linux) or local (no isolation)" }),
   ...pick(RUN_FLAGS, ["help"]),
 };
@@ -63,22 +67,29 @@ on this machine: a fresh workspace at base_commit, install_cmd (with network), t
 the test patch (over the test files as they were at base_commit), then the tests, sandboxed and
 without network. Your repositories are never changed.
 
-${flagHelp(pick(EVAL_FLAGS, ["instances", "preds", "output", "repos-dir", "repo-config", "workers", "timeout", "sandbox"]))}
+${flagHelp(pick(EVAL_FLAGS, ["instances", "preds", "output", "repos-dir", "repo-config", "workers", "timeout", "exit-code-verdicts", "sandbox"]))}
 
 The tests run with test_cmd; without one, pytest -rA on the test patch's Python files when the
 tests are named path::test, else npm test when package.json has a test script, else the instance
-is an error. When the output of a known runner (node's test runner, mocha, jest, vitest, pytest)
-names tests, the instance is resolved iff every FAIL_TO_PASS and PASS_TO_PASS test passed, a test
-the output does not mention counting as failed; otherwise exit code 0 means resolved. A name
-matches a reported test by its full name, else by its last parts (title, or suites and title)
-joined by " > ", " › ", "::" or a space. A patch that does not apply is an error; an empty one is
-unresolved. Where the instance has a gold patch, the reward column is SWE-RL's: the similarity of
-the two patches, 0 to 1, and −1 for a patch that is not a unified diff.
+is an error. molt reads the per-test results of jest (every run in the output), mocha (the spec
+and JSON reporters), vitest, node's test runner, TAP (tape, ava), and pytest (-rA, -v, xdist). The
+instance is resolved iff every FAIL_TO_PASS and PASS_TO_PASS test passed, one the output does not
+mention counting as failed. A name is found by the first rule that finds any test: its full name
+(path::Class::test, file › suite › title, suite > title, mocha's full title); a harness's name
+(Multi-SWE-bench's FILE:TITLE, the suites left out); its title, alone or with the suites above it
+joined by " > ", " › ", "::" or a space. A name standing for several tests takes the worst of them,
+and report.json says which. With no tests named the exit code decides (0: resolved); with tests
+named but no per-test results the instance is an error, unless --exit-code-verdicts lets the exit
+code decide. A patch that does not apply is an error; an empty one is unresolved. Where the
+instance has a gold patch, the reward column is SWE-RL's: the similarity of the two patches, 0 to
+1, and −1 for a patch that is not a unified diff.
 
 report.json holds SWE-bench's keys (resolved_ids, unresolved_ids, error_ids, empty_patch_ids, …)
-and each instance's status, reason, named tests by verdict, exit code, time and reward. Ctrl-C
-stops cleanly: the tests in flight are killed, and the instances not evaluated are in
-incomplete_ids. Workspaces go under MOLT_WORKSPACES (default: the temporary folder).
+and each instance's status, reason, tests_status (SWE-bench's success and failure lists),
+namedTests (each test passed, failed, skipped or missing, and what it matched), verdictsFrom (the
+parser, or the exit code and why), ambiguous names, exit code, time and reward. Ctrl-C stops
+cleanly: the tests in flight are killed, and the instances not evaluated are in incomplete_ids.
+Workspaces go under MOLT_WORKSPACES (default: the temporary folder).
 
 Exit codes: 0 the evaluation ran to its end (whatever it found); 1 it was stopped first; 2 bad
 usage or bad input.
@@ -123,7 +134,7 @@ export async function evalCommand(args: string[], io: CommandIO): Promise<number
   let evaluated;
   try {
     evaluated = await runEval(
-      { instances, predictions, repos, output, workers: values.workers, timeoutSec: values.timeout, sandbox },
+      { instances, predictions, repos, output, workers: values.workers, timeoutSec: values.timeout, sandbox, exitCodeVerdicts: values["exit-code-verdicts"] },
       (id, result, done) => io.stdout.write(`[${done}/${submitted.length}] ${id}  ${result.status}${result.reason ? `  ${result.reason}` : ""}\n`),
       stop.signal,
     );

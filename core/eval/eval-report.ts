@@ -4,6 +4,16 @@ export const EvalStatus = z.enum(["resolved", "unresolved", "error", "untested"]
 export type EvalStatus = z.infer<typeof EvalStatus>;
 
 const ListVerdict = z.object({ passed: z.array(z.string()), failed: z.array(z.string()), skipped: z.array(z.string()) });
+const SuccessFailure = z.object({ success: z.array(z.string()), failure: z.array(z.string()) });
+const NamedTestVerdict = z.object({ name: z.string(), status: z.enum(["passed", "failed", "skipped", "missing"]), matched: z.array(z.string()) });
+
+/** How the verdicts were read: the runners' per-test results (parser), the exit code, or nothing. */
+export const VerdictsFrom = z.object({
+  method: z.enum(["parser", "exit code", "none"]),
+  parsers: z.array(z.string()),
+  results: z.number().int(),
+  why: z.string(),
+});
 
 /** One instance's evaluation, as `molt eval` writes it into report.json. */
 export const InstanceEval = z.object({
@@ -13,8 +23,16 @@ export const InstanceEval = z.object({
   /** Set when the model's patch was empty (such instances are unresolved, their tests not run). */
   emptyPatch: z.boolean(),
   tests: z.object({ FAIL_TO_PASS: ListVerdict, PASS_TO_PASS: ListVerdict }).nullable(),
-  /** What decided: the per-test verdicts or the test command's exit code; null when the tests did not run. */
+  /** What decided: the per-test verdicts or the test command's exit code; null when the tests did not run or nothing could decide. */
   decidedBy: z.enum(["tests", "exit code"]).nullable(),
+  /** SWE-bench's tests_status: each list's tests that passed (success) and that failed or were missing (failure). */
+  tests_status: z.object({ FAIL_TO_PASS: SuccessFailure, PASS_TO_PASS: SuccessFailure }).nullable(),
+  /** Each named test: passed, failed, skipped or missing, and the output's tests it was found as. */
+  namedTests: z.object({ FAIL_TO_PASS: z.array(NamedTestVerdict), PASS_TO_PASS: z.array(NamedTestVerdict) }).nullable(),
+  /** How the verdicts were read; null when the tests did not run. */
+  verdictsFrom: VerdictsFrom.nullable(),
+  /** Names that stood for several tests of the output, and whose verdict was taken. */
+  ambiguous: z.array(z.object({ name: z.string(), list: z.enum(["FAIL_TO_PASS", "PASS_TO_PASS"]), matched: z.array(z.string()), took: z.string(), status: z.enum(["passed", "failed", "skipped"]) })),
   /** The test runners recognised in the output. */
   runners: z.array(z.string()),
   testCmd: z.string().nullable(),

@@ -1,31 +1,82 @@
-import type { TestResult, TestResults, TestStatus } from "./verdicts.ts";
+import { worse, type TestResult, type TestResults, type TestStatus } from "./verdicts.ts";
 
-/** How suites and titles are joined in the names task files give: mocha/node, jest, pytest, plain words. */
+/** How suites and titles are joined in the names task files give: mocha/node/vitest, jest, pytest, plain words. */
 const SEPARATORS = [" > ", " › ", "::", " "];
 
 /**
- * The verdict on a test named in FAIL_TO_PASS or PASS_TO_PASS, or undefined when the run did
- * not report it. The rule: a result matches when its full name equals the given name; failing
- * that, every result matches whose last parts (its title, or the title with the suites just
- * above it) joined by " > ", " › ", "::" or a space equal the given name. Several matches (a
- * title used in two suites) pass only if none failed.
+ * Which rule found a named test: its full name as molt writes it (`name`), a benchmark harness's
+ * name for it (`harness`: Multi-SWE-bench's `FILE:TITLE`, SWE-bench's `- title` for TAP or its
+ * first word of a pytest id), or its last parts (`title`: the title alone, or with the suites just
+ * above it).
  */
-export function verdictFor(name: string, results: TestResults): TestStatus | undefined {
-  const wanted = name.trim();
-  const exact = results.get(wanted);
-  if (exact) return exact.status;
-  const matches = [...results.values()].filter((result) => endsWith(result, wanted));
-  if (matches.length === 0) return undefined;
-  if (matches.some((result) => result.status === "failed")) return "failed";
-  if (matches.some((result) => result.status === "passed")) return "passed";
-  return "skipped";
+export type MatchRule = "name" | "harness" | "title";
+
+export interface FoundTest {
+  status: TestStatus;
+  rule: MatchRule;
+  /** Every test of the output the name stands for, in the output's order; more than one when it is ambiguous. */
+  matches: TestResult[];
+  /** The one whose verdict was taken: the first that failed, else the first that passed. */
+  taken: TestResult;
 }
 
-function endsWith(result: TestResult, wanted: string): boolean {
-  const { parts } = result;
-  for (let from = parts.length - 1; from >= 0; from--) {
-    const tail = parts.slice(from);
-    if (SEPARATORS.some((separator) => tail.join(separator) === wanted)) return true;
+/**
+ * Finds a test named in FAIL_TO_PASS or PASS_TO_PASS among a run's results; undefined when the run
+ * did not report it. The rules are tried in order and the first that finds any test decides:
+ * the full name; a harness's name; the last parts joined by " > ", " › ", "::" or a space. A name
+ * that stands for several tests (a title used in two suites or files) takes the worst of them:
+ * it passes only if none failed.
+ */
+export function findTest(name: string, results: TestResults): FoundTest | undefined {
+  const wanted = name.trim();
+  const exact = results.get(wanted);
+  if (exact) return found("name", [exact]);
+  const index = indexOf(results);
+  const harness = index.aliases.get(wanted);
+  if (harness) return found("harness", harness);
+  const titled = index.tails.get(wanted);
+  if (titled) return found("title", titled);
+  return undefined;
+}
+
+interface Index {
+  size: number;
+  /** Each harness name, with the tests it stands for. */
+  aliases: Map<string, TestResult[]>;
+  /** Each tail of each test (its title, or suites and title, joined by each separator), with the tests it stands for. */
+  tails: Map<string, TestResult[]>;
+}
+
+// Built once per run's results, so that naming many tests among many results stays fast.
+const indexes = new WeakMap<TestResults, Index>();
+
+function indexOf(results: TestResults): Index {
+  const known = indexes.get(results);
+  if (known && known.size === results.size) return known;
+  const index: Index = { size: results.size, aliases: new Map(), tails: new Map() };
+  const add = (map: Map<string, TestResult[]>, key: string, result: TestResult) => {
+    const list = map.get(key);
+    if (!list) map.set(key, [result]);
+    else if (list.at(-1) !== result) list.push(result);
+  };
+  for (const result of results.values()) {
+    for (const alias of result.aliases) add(index.aliases, alias, result);
+    const { parts } = result;
+    for (let from = parts.length - 1; from >= 0; from--) {
+      const tail = parts.slice(from);
+      for (const separator of SEPARATORS) add(index.tails, tail.join(separator), result);
+    }
   }
-  return false;
+  indexes.set(results, index);
+  return index;
+}
+
+/** The verdict on a named test, or undefined when the run did not report it. */
+export function verdictFor(name: string, results: TestResults): TestStatus | undefined {
+  return findTest(name, results)?.status;
+}
+
+function found(rule: MatchRule, matches: TestResult[]): FoundTest {
+  const status = matches.map((match) => match.status).reduce(worse);
+  return { status, rule, matches, taken: matches.find((match) => match.status === status)! };
 }

@@ -8,6 +8,10 @@ const MARKS: Record<string, TestStatus> = { "✓": "passed", "✔": "passed", "�
 const COUNT = / \((\d+)(?: tests?)?(?: \|[^)]*)?\)$/;
 const DURATION = / \d+(?:\.\d+)?m?s$/;
 const FAILURE = /^FAIL +(.* > .*)$/;
+/** `RUN v5.1.1 /path`: a run starts (a command may run vitest more than once). */
+const RUN = /^RUN\s+v\d/;
+/** `⎯⎯⎯ Failed Tests 1 ⎯⎯⎯`: the failures' details follow, with `❯ file:6:41` code frames that are not tests. */
+const DETAILS = /^⎯/;
 
 /**
  * Vitest: the verbose reporter's `✓ file > suite > title 2ms` lines; the default reporter's
@@ -17,13 +21,21 @@ const FAILURE = /^FAIL +(.* > .*)$/;
  */
 export function parseVitest(lines: readonly string[], results: TestResults): void {
   const tree = new IndentTree();
+  let inDetails = false;
   for (const raw of lines) {
     const text = raw.trim();
+    if (RUN.test(text)) {
+      tree.reset();
+      inDetails = false;
+      continue;
+    }
+    if (DETAILS.test(text)) inDetails = true;
     const failure = FAILURE.exec(text);
     if (failure) {
       record(results, failure[1]!.split(SEPARATOR), "failed");
       continue;
     }
+    if (inDetails) continue;
     const match = LINE.exec(text);
     if (!match) continue;
     const status = MARKS[match[1]!]!;

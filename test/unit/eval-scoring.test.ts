@@ -59,8 +59,32 @@ describe("grading an instance", () => {
     expect(grade(named, spec("✔ add adds (1ms)\n✖ mul multiplies (1ms)"), 1).reason).toBe("PASS_TO_PASS failed: mul multiplies");
   });
 
-  test("the exit code decides when no test is named or the output names none", () => {
-    expect(grade({ FAIL_TO_PASS: [], PASS_TO_PASS: [] }, spec("✔ add adds (1ms)"), 0)).toMatchObject({ resolved: true, decidedBy: "exit code" });
-    expect(grade(named, parseTestOutput("Segmentation fault"), 139)).toMatchObject({ resolved: false, decidedBy: "exit code", reason: "no per-test results in the output; the tests exited with 139" });
+  test("the exit code decides when no test is named", () => {
+    expect(grade({ FAIL_TO_PASS: [], PASS_TO_PASS: [] }, spec("✔ add adds (1ms)"), 0)).toMatchObject({ resolved: true, decidedBy: "exit code", verdictsFrom: { method: "exit code" } });
+  });
+
+  test("named tests with no per-test results in the output: no verdict, unless --exit-code-verdicts lets the exit code decide", () => {
+    const crashed = parseTestOutput("Segmentation fault");
+    expect(grade(named, crashed, 0)).toMatchObject({
+      resolved: null,
+      decidedBy: null,
+      verdictsFrom: { method: "none", parsers: [], results: 0 },
+      reason: "no test results: the output has no known test runner's output, so the named tests cannot be judged (the tests exited with 0; --exit-code-verdicts lets the exit code decide)",
+    });
+    expect(grade(named, crashed, 139, { exitCodeVerdicts: true })).toMatchObject({ resolved: false, decidedBy: "exit code", verdictsFrom: { method: "exit code" }, reason: "no per-test results in the output; the tests exited with 139" });
+    expect(grade(named, crashed, 0, { exitCodeVerdicts: true })).toMatchObject({ resolved: true, decidedBy: "exit code" });
+  });
+
+  test("SWE-bench's tests_status, each named test's verdict and what it matched, and the names that stood for several tests", () => {
+    const run = spec("▶ add\n  ✔ adds (1ms)\n✔ add (1ms)\n▶ sum\n  ✖ adds (1ms)\n✖ sum (1ms)\n✔ mul multiplies (1ms)\n﹣ later (1ms) # SKIP");
+    const verdict = grade({ FAIL_TO_PASS: ["adds", "gone"], PASS_TO_PASS: ["mul multiplies", "later"] }, run, 1);
+    expect(verdict.tests_status).toEqual({ FAIL_TO_PASS: { success: [], failure: ["adds", "gone"] }, PASS_TO_PASS: { success: ["mul multiplies"], failure: [] } });
+    expect(verdict.namedTests.FAIL_TO_PASS).toEqual([
+      { name: "adds", status: "failed", matched: ["add > adds", "sum > adds"] },
+      { name: "gone", status: "missing", matched: [] },
+    ]);
+    expect(verdict.namedTests.PASS_TO_PASS[1]).toEqual({ name: "later", status: "skipped", matched: ["later"] });
+    expect(verdict.ambiguous).toEqual([{ name: "adds", list: "FAIL_TO_PASS", matched: ["add > adds", "sum > adds"], took: "sum > adds", status: "failed" }]);
+    expect(verdict.verdictsFrom).toEqual({ method: "parser", parsers: ["node-spec"], results: 6, why: "node-spec output reporting 6 tests" });
   });
 });

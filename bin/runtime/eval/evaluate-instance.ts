@@ -21,6 +21,8 @@ export interface EvalJob {
   folder: string;
   sandbox: SandboxKind;
   timeoutSec: number;
+  /** --exit-code-verdicts: named tests without per-test results in the output are decided by the exit code. */
+  exitCodeVerdicts?: boolean;
   /** Stops the evaluation (Ctrl-C): the command in flight is killed, the workspace removed. */
   signal?: AbortSignal | undefined;
   /** A workspace made for it while the instances before it were evaluated; it is removed after. */
@@ -64,6 +66,10 @@ async function evaluateIn(job: EvalJob, ahead: Workspace | undefined): Promise<I
     emptyPatch: modelPatch.trim() === "",
     tests: null,
     decidedBy: null,
+    tests_status: null,
+    namedTests: null,
+    verdictsFrom: null,
+    ambiguous: [],
     runners: [],
     testCmd: null,
     exitCode: null,
@@ -120,13 +126,18 @@ async function evaluateIn(job: EvalJob, ahead: Workspace | undefined): Promise<I
     const output = await readPlainFile(outputFile).catch(() => "");
     await writeFile(join(job.folder, "test-output.txt"), output);
     const parsed = parseTestOutput(output);
-    const verdict = grade({ FAIL_TO_PASS: instance.FAIL_TO_PASS ?? [], PASS_TO_PASS: instance.PASS_TO_PASS ?? [] }, parsed, run.exitCode);
+    const verdict = grade({ FAIL_TO_PASS: instance.FAIL_TO_PASS ?? [], PASS_TO_PASS: instance.PASS_TO_PASS ?? [] }, parsed, run.exitCode, { exitCodeVerdicts: job.exitCodeVerdicts });
     return done({
-      resolved: verdict.resolved,
-      status: verdict.resolved ? "resolved" : "unresolved",
+      resolved: verdict.resolved === true,
+      // Tests named but none reported: no verdict, an error with its reason.
+      status: verdict.resolved === null ? "error" : verdict.resolved ? "resolved" : "unresolved",
       reason: verdict.reason,
       tests: verdict.tests,
       decidedBy: verdict.decidedBy,
+      tests_status: verdict.tests_status,
+      namedTests: verdict.namedTests,
+      verdictsFrom: verdict.verdictsFrom,
+      ambiguous: verdict.ambiguous,
       runners: parsed.runners,
       exitCode: run.exitCode,
     });

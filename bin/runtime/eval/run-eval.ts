@@ -19,6 +19,8 @@ export interface EvalPlan {
   workers: number;
   timeoutSec: number;
   sandbox: SandboxKind;
+  /** --exit-code-verdicts: named tests without per-test results in the output are decided by the exit code. */
+  exitCodeVerdicts?: boolean;
 }
 
 /**
@@ -41,11 +43,11 @@ export async function runEval(plan: EvalPlan, onResult: (id: string, result: Ins
         let result: InstanceEval | undefined;
         try {
           const repoPath = await plan.repos.path(instance.repo);
-          result = await evaluateInstance({ instance, modelPatch: plan.predictions.get(id)!, repoPath, folder: join(plan.output, id), sandbox: plan.sandbox, timeoutSec: plan.timeoutSec, signal, madeAhead });
+          result = await evaluateInstance({ instance, modelPatch: plan.predictions.get(id)!, repoPath, folder: join(plan.output, id), sandbox: plan.sandbox, timeoutSec: plan.timeoutSec, exitCodeVerdicts: plan.exitCodeVerdicts, signal, madeAhead });
         } catch (error) {
           // Only finding the repository can throw (a clone that failed): the instance's error, not the evaluation's.
           const reason = error instanceof Error ? error.message.split("\n", 1)[0]! : String(error);
-          result = { resolved: false, status: "error", reason, emptyPatch: false, tests: null, decidedBy: null, runners: [], testCmd: null, exitCode: null, ms: 0, reward: null };
+          result = { resolved: false, status: "error", reason, emptyPatch: false, tests: null, decidedBy: null, tests_status: null, namedTests: null, verdictsFrom: null, ambiguous: [], runners: [], testCmd: null, exitCode: null, ms: 0, reward: null };
         }
         if (result === undefined) return;
         results.set(id, result);
