@@ -5,6 +5,7 @@ import { measureLiveView } from "./live-view.ts";
 import { measureReplay } from "./replay.ts";
 import { measureSandbox } from "./sandbox.ts";
 import { measureSnapshots } from "./snapshots.ts";
+import { measureTestResults } from "./test-results.ts";
 import { makeBenchRepo, round, runSteps } from "./step-overhead.ts";
 
 const { repo, dispose } = await makeBenchRepo();
@@ -32,6 +33,8 @@ try {
     replay: await measureReplay(repo),
     // molt batch: instances per minute with 1, 2 and 4 workers, and an instance's setup and teardown.
     batch: await measureBatch(),
+    // molt eval: reading a large test output and finding FAIL_TO_PASS / PASS_TO_PASS names in it.
+    testResults: measureTestResults(),
   };
   process.stdout.write(JSON.stringify(result, null, 2) + "\n");
 } finally {
