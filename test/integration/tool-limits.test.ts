@@ -164,7 +164,8 @@ test("--mem-limit holds a tool's own code and the commands it runs; the tool hos
       expect(host && dataLimit(host.pid)).toBe(1.5 * 1024 ** 3);
       expect(checker && dataLimit(checker.pid)).toBe(2 * 1024 ** 3);
     },
-    ["--mem-limit", "1G"],
+    // A step that hangs ends at its own time-out, well within the test's, and shows what it hung on.
+    ["--mem-limit", "1G", "--timeout", "20"],
   );
   expect(observations[1]).not.toContain("allocated");
   expect(observations[1]).toContain("exit=1");
