@@ -17,6 +17,10 @@ export function socketRoots(env: NodeJS.ProcessEnv = process.env): string[] {
   return roots;
 }
 
+function codeOf(error: unknown): string {
+  return (error as NodeJS.ErrnoException).code ?? String(error);
+}
+
 /** Whether a folder is this user's alone: a real folder (not a link), owned by us, open to no one else. */
 function isOwnPrivateFolder(dir: string): boolean {
   const stat = lstatSync(dir);
@@ -33,11 +37,15 @@ export function makeSocketFolder(longestName: string, env: NodeJS.ProcessEnv = p
   const problems: string[] = [];
   const fits = (dir: string) => Buffer.byteLength(join(dir, longestName)) <= SOCKET_PATH_MAX;
   for (const root of socketRoots(env)) {
+    if (!fits(join(root, "r-XXXXXX"))) {
+      problems.push(`${root} is too long for a socket path`);
+      continue;
+    }
     try {
       mkdirSync(root, { mode: 0o700 });
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") {
-        problems.push(`${root}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+      if (codeOf(error) !== "EEXIST") {
+        problems.push(`${root}: ${codeOf(error)}`);
         continue;
       }
     }
@@ -46,19 +54,15 @@ export function makeSocketFolder(longestName: string, env: NodeJS.ProcessEnv = p
         problems.push(`${root} is not molt's own private folder`);
         continue;
       }
-      if (!fits(join(root, "r-XXXXXX"))) {
-        problems.push(`${root} is too long for a socket path`);
-        continue;
-      }
       return { ok: true, dir: mkdtempSync(join(root, "r-")) };
     } catch (error) {
-      problems.push(`${root}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+      problems.push(`${root}: ${codeOf(error)}`);
     }
   }
   try {
     return { ok: true, dir: mkdtempSync("/tmp/molt-s-") };
   } catch (error) {
-    problems.push(`/tmp: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    problems.push(`/tmp: ${codeOf(error)}`);
   }
   return { ok: false, reason: `molt could not make a folder for the tool host's socket (${problems.join("; ")})` };
 }

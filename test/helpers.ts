@@ -1,3 +1,4 @@
+import { createServer as createNetServer, type AddressInfo } from "node:net";
 import { mkdtemp, mkdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -75,4 +76,13 @@ export function scriptedServers(): (script: ScriptReply[]) => Promise<ScriptedSe
     servers.push(server);
     return server;
   };
+}
+
+/** A loopback port that nothing listens on (it was free a moment ago). */
+export async function freePort(): Promise<number> {
+  const server = createNetServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }

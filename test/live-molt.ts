@@ -41,18 +41,22 @@ export async function scriptFile(script: ScriptReply[]): Promise<string> {
 export interface MachineProcess {
   pid: number;
   ppid: number;
+  /** Start time in clock ticks since boot: tells a process from a later one with the same pid. */
+  start: string;
   args: string;
 }
 
-/** Every process of the machine now, with its command line. */
+/** Every live process of the machine now, with its command line (zombies have ended: left out). */
 export function processes(): MachineProcess[] {
   const found: MachineProcess[] = [];
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const args = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0").join(" ").trim();
-      const ppid = Number(/PPid:\s+(\d+)/.exec(readFileSync(`/proc/${entry}/status`, "utf8"))?.[1]);
-      found.push({ pid: Number(entry), ppid, args });
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (fields[0] === "Z") continue;
+      const args = readFileSync(`/proc/${entry}/cmdline`, "utf8").replaceAll("\0", " ").trim();
+      found.push({ pid: Number(entry), ppid: Number(fields[1]), start: fields[19]!, args });
     } catch {
       // It ended while we looked.
     }

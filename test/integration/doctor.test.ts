@@ -1,8 +1,7 @@
-import { createServer, type AddressInfo } from "node:net";
 import { afterEach, expect, test } from "vitest";
 import { z } from "zod";
 import { startScriptedServer, type ScriptedServer, type ScriptReply } from "../../bin/runtime/scripted-server.ts";
-import { molt } from "../helpers.ts";
+import { freePort, molt } from "../helpers.ts";
 
 // molt doctor against endpoints served for real over HTTP: what a good endpoint reports, and each
 // way one can fail, with the exit code and the advice a user gets.
@@ -130,10 +129,3 @@ test("bad input is one line and exit 2, before anything is sent", async () => {
   expect(badUrl.stderr.trim().split("\n")).toHaveLength(1);
 });
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}

@@ -1,11 +1,10 @@
 import { existsSync } from "node:fs";
-import { createServer, type AddressInfo } from "node:net";
 import { readFile, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, expect, test } from "vitest";
 import { MoltEvent, type EventOf } from "../../core/events/events.ts";
 import { startScriptedServer, type ScriptReply, type ScriptedServer } from "../../bin/runtime/scripted-server.ts";
-import { cleanUp, makeRepo, molt, tempDir } from "../helpers.ts";
+import { cleanUp, freePort, makeRepo, molt, tempDir } from "../helpers.ts";
 
 // Faults of the model endpoint, served for real over HTTP by the scripted server: which are
 // retried (and after how long), and how a run ends when they do not stop.
@@ -160,11 +159,3 @@ test.each([
   expect(result.stderr.trim().split("\n")).toEqual([message]);
 });
 
-/** A loopback port that nothing listens on (it was free a moment ago). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}

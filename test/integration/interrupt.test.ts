@@ -1,12 +1,13 @@
 import { spawn } from "node:child_process";
 import { randomInt } from "node:crypto";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
 import { MoltEvent, type EventOf } from "../../core/events/events.ts";
 import { startScriptedServer, type ScriptReply, type ScriptedServer } from "../../bin/runtime/scripted-server.ts";
 import { cleanUp, makeRepo, molt, MOLT, tempDir } from "../helpers.ts";
+import { descendants, processes, runningWith, type MachineProcess } from "../live-molt.ts";
 import { COUNT_WORDS, writeTool } from "../tool-sources.ts";
 
 // Stopping a run: signals while a command runs, kill -9, and `molt resume` afterwards. molt runs
@@ -79,56 +80,11 @@ function exitWithin(live: LiveMolt, ms: number) {
   ]);
 }
 
-interface ProcessInfo {
-  pid: number;
-  ppid: number;
-  /** Start time in clock ticks since boot: tells a process from a later one with the same pid. */
-  start: string;
-  args: string;
-}
-
-function processes(): ProcessInfo[] {
-  const list: ProcessInfo[] = [];
-  for (const name of readdirSync("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      // A zombie has ended; it only waits for its new parent to reap it.
-      if (fields[0] === "Z") continue;
-      const args = readFileSync(`/proc/${name}/cmdline`, "utf8").replaceAll("\0", " ").trim();
-      list.push({ pid: Number(name), ppid: Number(fields[1]), start: fields[19]!, args });
-    } catch {
-      // It ended while we looked.
-    }
-  }
-  return list;
-}
-
-/** Every process below `root`, at this moment. */
-function descendants(root: number): ProcessInfo[] {
-  const all = processes();
-  const found: ProcessInfo[] = [];
-  const parents = new Set([root]);
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const proc of all) {
-      if (!parents.has(proc.pid) && parents.has(proc.ppid)) {
-        parents.add(proc.pid);
-        found.push(proc);
-        grew = true;
-      }
-    }
-  }
-  return found;
-}
-
-function stillRunning(procs: ProcessInfo[]): ProcessInfo[] {
+function stillRunning(procs: MachineProcess[]): MachineProcess[] {
   const now = new Map(processes().map((proc) => [proc.pid, proc]));
   return procs.filter((proc) => now.get(proc.pid)?.start === proc.start);
 }
 
-const runningWith = (text: string) => processes().filter((proc) => proc.args.includes(text));
 /** The command's own process: bubblewrap's arguments name it before it runs. */
 const isRunning = (command: string) => processes().some((proc) => proc.args === command);
 

@@ -1,4 +1,4 @@
-import { chmodSync, lstatSync, mkdirSync, rmSync, symlinkSync } from "node:fs";
+import { chmodSync, existsSync, lstatSync, mkdirSync, rmSync, symlinkSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -31,6 +31,8 @@ test("a run's socket folder is new, private and short, whatever the user's runti
   const instead = folderOf({ XDG_RUNTIME_DIR: deep });
   expect(instead.startsWith("/tmp/")).toBe(true);
   expect(Buffer.byteLength(join(instead, "tools.sock"))).toBeLessThanOrEqual(SOCKET_PATH_MAX);
+  // Nothing is left in the runtime folder it passed over.
+  expect(existsSync(join(deep, "molt"))).toBe(false);
 });
 
 test("a root someone planted as a link or left open to others is passed over", async () => {
