@@ -38,6 +38,11 @@ export function secretStores(home = homedir()): string[] {
   return SECRET_STORES.map((path) => join(home, path));
 }
 
+/** Whether `path` is one of `folders` or lies inside one. */
+export function isWithin(path: string, folders: readonly string[]): boolean {
+  return folders.some((folder) => path === folder || path.startsWith(`${folder}${sep}`));
+}
+
 /** What every sandbox hides behind an empty folder: /tmp (each command gets its own) and the host's socket folders. */
 export function hostHidden(env: NodeJS.ProcessEnv = process.env): string[] {
   return ["/tmp", ...socketFolders(env)];
@@ -63,7 +68,7 @@ export function toolchainUnder(hidden: readonly string[], path: string | undefin
   for (const candidate of candidates) {
     if (!candidate || !existsSync(candidate)) continue;
     for (const dir of new Set([candidate, realpathSync(candidate)])) {
-      if (hidden.some((folder) => dir === folder || dir.startsWith(`${folder}${sep}`))) found.add(dir);
+      if (isWithin(dir, hidden)) found.add(dir);
     }
   }
   return [...found];

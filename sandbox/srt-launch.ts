@@ -1,12 +1,8 @@
 import { SandboxManager, type SandboxRuntimeConfig } from "@anthropic-ai/sandbox-runtime";
 import { existsSync } from "node:fs";
 import { socketFolders, socketsUnder } from "./host-sockets.ts";
-import { secretStores, type SandboxPolicy } from "./sandbox-policy.ts";
+import { isWithin, secretStores, type SandboxPolicy } from "./sandbox-policy.ts";
 import { socketRoots } from "./socket-folder.ts";
-
-function isUnder(path: string, folders: string[]): boolean {
-  return folders.some((folder) => path === folder || path.startsWith(`${folder}/`));
-}
 
 /**
  * Commands that may reach a few named domains run under @anthropic-ai/sandbox-runtime: its
@@ -23,7 +19,7 @@ function configOf(policy: SandboxPolicy, domains: string[]): SandboxRuntimeConfi
     filesystem: {
       // This sandbox shows the machine's /tmp: the sockets there are hidden one by one, as they are at
       // the start, and so are the other runs' socket folders. The run's own (in its policy) is let through.
-      denyRead: [...secretStores(), ...socketFolders(), ...socketRoots(), ...socketsUnder("/tmp").filter((path) => !isUnder(path, [...policy.writable, ...policy.readOnly])), ...(policy.hidden ?? [])].filter((path) => existsSync(path)),
+      denyRead: [...secretStores(), ...socketFolders(), ...socketRoots(), ...socketsUnder("/tmp").filter((path) => !isWithin(path, [...policy.writable, ...policy.readOnly])), ...(policy.hidden ?? [])].filter((path) => existsSync(path)),
       allowRead: policy.readOnly.filter((path) => existsSync(path)),
       allowWrite: policy.writable,
       denyWrite: policy.readOnly.filter((path) => existsSync(path)),
