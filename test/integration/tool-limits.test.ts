@@ -2,7 +2,7 @@ import { randomInt } from "node:crypto";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { readFile, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { afterEach, expect, test } from "vitest";
+import { afterEach, expect, test, vi } from "vitest";
 import { MoltEvent, type EventOf } from "../../core/events/events.ts";
 import { cleanUp, makeRepo, molt, tempDir } from "../helpers.ts";
 import { descendants, runningWith, scriptFile, startMolt, waitFor, type LiveMolt } from "../live-molt.ts";
@@ -14,6 +14,8 @@ import { writeTool } from "../tool-sources.ts";
 // have memory limits of their own. Each test runs ./bin/molt under bubblewrap, as users do.
 
 const SUBMIT = { command: "echo COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT" };
+/** Seconds alone, but a busy 2-core machine (another file writing hundreds of megabytes) can take a minute: room for that. */
+vi.setConfig({ testTimeout: 150_000 });
 const workspaces: string[] = [];
 const started: LiveMolt[] = [];
 
@@ -47,7 +49,7 @@ async function runPausing(script: string[], pause: string, check: (live: LiveMol
   const file = await scriptFile([...script.map((command) => ({ command })), SUBMIT]);
   const live = await startMolt(["run", "--repo", repo, "--issue", "use the tools", "--model", `script:${file}`, "--output", out, ...args]);
   started.push(live);
-  await waitFor(`the step sleep ${pause}`, () => runningWith(`sleep ${pause}`).length > 0);
+  await waitFor(`the step sleep ${pause}`, () => runningWith(`sleep ${pause}`).length > 0, 140_000);
   workspaces.push(dirname(workspaceOf(out)));
   try {
     await check(live, out);
@@ -164,8 +166,8 @@ test("--mem-limit holds a tool's own code and the commands it runs; the tool hos
       expect(host && dataLimit(host.pid)).toBe(1.5 * 1024 ** 3);
       expect(checker && dataLimit(checker.pid)).toBe(2 * 1024 ** 3);
     },
-    // A step that hangs ends at its own time-out, well within the test's, and shows what it hung on.
-    ["--mem-limit", "1G", "--timeout", "20"],
+    // A step that hangs ends at its own time-out (60 s), within the test's, and shows what it hung on.
+    ["--mem-limit", "1G"],
   );
   expect(observations[1]).not.toContain("allocated");
   expect(observations[1]).toContain("exit=1");
