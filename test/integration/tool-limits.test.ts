@@ -49,13 +49,16 @@ async function runPausing(script: string[], pause: string, check: (live: LiveMol
   const file = await scriptFile([...script.map((command) => ({ command })), SUBMIT]);
   const live = await startMolt(["run", "--repo", repo, "--issue", "use the tools", "--model", `script:${file}`, "--output", out, ...args]);
   started.push(live);
-  await waitFor(`the step sleep ${pause}`, () => runningWith(`sleep ${pause}`).length > 0, 140_000);
+  // The sleep itself, not the bubblewrap or shell about to start it (their arguments name it too):
+  // killed before it runs, the step would go on to its time-out.
+  const sleeping = () => runningWith(`sleep ${pause}`).filter((proc) => proc.args === `sleep ${pause}`);
+  await waitFor(`the step sleep ${pause}`, () => sleeping().length > 0, 140_000);
   workspaces.push(dirname(workspaceOf(out)));
   try {
     await check(live, out);
   } finally {
     // The pause has served: end it (the sleep itself, inside the sandbox), and the run goes on.
-    for (const proc of runningWith(`sleep ${pause}`)) if (proc.args === `sleep ${pause}`) process.kill(proc.pid, "SIGKILL");
+    for (const proc of sleeping()) process.kill(proc.pid, "SIGKILL");
   }
   const result = await live.done;
   expect(result.stderr).toBe("");
